@@ -1,0 +1,61 @@
+"""The database: one proxy bound per app from DATABASE_URL, opened and closed per request."""
+
+import os
+
+from flask import Flask
+from peewee import DatabaseProxy, Model, SqliteDatabase
+from playhouse.db_url import connect
+
+db = DatabaseProxy()
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+def sqlite_url(path):
+    return "sqlite:///" + os.path.abspath(path)
+
+
+def database_url(app: Flask) -> str:
+    return app.config.get("DATABASE_URL") or sqlite_url(os.path.join(app.instance_path, "kelisim.db"))
+
+
+def open_database(url, busy_timeout=10):
+    """Make (not connect) the peewee database for a URL, with our SQLite pragmas."""
+    if url.startswith("sqlite"):
+        database = connect(
+            url,
+            pragmas={
+                "journal_mode": "wal",
+                "synchronous": 1,
+                "foreign_keys": 1,
+                "cache_size": -64000,
+                "busy_timeout": busy_timeout * 1000,
+            },
+            timeout=busy_timeout,
+        )
+    else:
+        database = connect(url)
+    return database
+
+
+def is_sqlite(database=None) -> bool:
+    database = database or db.obj
+    return isinstance(database, SqliteDatabase)
+
+
+def init_app(app: Flask) -> None:
+    url = database_url(app)
+    if url.startswith("sqlite"):
+        os.makedirs(app.instance_path, exist_ok=True)
+    db.initialize(open_database(url, app.config["SQLITE_BUSY_TIMEOUT"]))
+
+    # The connection opens on the first query of a request (autoconnect) and closes at its end,
+    # so a request that needs no database (static files, health of the process) never waits on one.
+    @app.teardown_request
+    def _close_connection(exc):
+        if not db.is_closed():
+            db.close()
