@@ -1,0 +1,23 @@
+"""The client_uuid every offline-capable form carries (made on the phone, or here for plain posts)."""
+
+import uuid
+
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField, ValidationError
+
+from forms import BaseForm
+from services.offline import parse_uuid
+
+
+class OfflineForm(BaseForm):
+    """Base for forms that may be queued in the phone's outbox and sent later, exactly once."""
+
+    client_uuid = HiddenField(default=lambda: str(uuid.uuid4()))
+
+    def validate_client_uuid(self, field):
+        if parse_uuid(field.data) is None:
+            raise ValidationError(_l("This form is missing its submission code. Reload the page and send it again."))
+
+    def content(self, exclude=("csrf_token", "client_uuid")):
+        """The submitted values (for the idempotency fingerprint)."""
+        return {name: f.data for name, f in self._fields.items() if name not in exclude}
