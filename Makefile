@@ -27,8 +27,7 @@ deps-browser:
 	@bash scripts/system-deps.sh browser
 
 catalogs: $(VENV)/.runtime
-	@$(PY) -m babel.messages.frontend compile -d translations -q 2>/dev/null || \
-	  $(PY) -m babel.messages.frontend compile -d translations
+	@$(PY) -m babel.messages.frontend -q compile -d translations
 
 run: deps-pdf $(VENV)/.runtime catalogs
 	$(VENV)/bin/flask db upgrade
