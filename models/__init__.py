@@ -3,6 +3,7 @@
 from models.audit import AuditEvent
 from models.auth import LoginFailure, User
 from models.directory import District, School
+from models.ratelimit import RateEvent
 
 ALL_MODELS = [
     District,
@@ -10,4 +11,5 @@ ALL_MODELS = [
     User,
     LoginFailure,
     AuditEvent,
+    RateEvent,
 ]

@@ -70,3 +70,16 @@ def test_fingerprint_is_stable_and_sensitive():
     a = offline.fingerprint({"b": 1, "a": date(2025, 1, 2)})
     assert a == offline.fingerprint({"a": date(2025, 1, 2), "b": 1})
     assert a != offline.fingerprint({"a": date(2025, 1, 3), "b": 1})
+
+
+def test_rate_limit_window(app):
+    from datetime import datetime, timedelta
+
+    from services import ratelimit
+
+    key = ratelimit.address_key("10.0.0.1")
+    start = datetime(2026, 1, 1, 12, 0)
+    assert all(ratelimit.allow("t", key, 3, 60, now=start) for _ in range(3))
+    assert not ratelimit.allow("t", key, 3, 60, now=start + timedelta(seconds=30))
+    assert ratelimit.allow("t", "other", 3, 60, now=start)
+    assert ratelimit.allow("t", key, 3, 60, now=start + timedelta(seconds=61))
