@@ -6,7 +6,7 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from db import db
 from services import DomainError, schema
@@ -103,7 +103,56 @@ def schools_import(path):
     click.echo(f"Created {report.created}, updated {report.updated} school(s).")
 
 
+def _bar_progress(label):
+    state = {}
+
+    def update(done, total):
+        if "bar" not in state:
+            state["bar"] = click.progressbar(length=max(total, 1), label=label)
+            state["bar"].__enter__()
+        state["bar"].update(done - state.get("done", 0))
+        state["done"] = done
+        if done >= total:
+            state["bar"].__exit__(None, None, None)
+
+    return update
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_command(path):
+    """Write a consistent copy of the database to PATH (safe while the service runs)."""
+    from db import database_url
+    from services import backup
+
+    try:
+        backup.backup(database_url(current_app), path, progress=_bar_progress("Backing up"))
+    except DomainError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    click.echo(f"Backup written to {path}.")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.confirmation_option(prompt="Everything in the database will be replaced by the backup. Continue?")
+def restore_command(path):
+    """Replace the database with the backup at PATH."""
+    from db import database_url
+    from services import backup
+
+    if not db.is_closed():
+        db.close()
+    try:
+        backup.restore(database_url(current_app), path, progress=_bar_progress("Restoring"))
+    except DomainError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    click.echo(f"Database restored from {path}.")
+
+
 @click.command("demo-data")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has accounts.")
 def demo_data(if_empty):
     """Fill the database with demo districts, schools, accounts and records."""
@@ -118,5 +167,5 @@ def demo_data(if_empty):
 
 
 def init_app(app):
-    for command in (db_cli, translate_cli, users_cli, schools_cli, demo_data):
+    for command in (db_cli, translate_cli, users_cli, schools_cli, demo_data, backup_command, restore_command):
         app.cli.add_command(command)

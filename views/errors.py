@@ -52,14 +52,26 @@ def handle_unexpected(exc):
     return render_error(500)
 
 
-def handle_database_down(exc):
-    log.error("database unavailable: %s", exc)
-    return render_error(503)
+def handle_database_error(exc):
+    """503 when the database cannot be reached; any other database error is a bug: 500."""
+    from db import db
+
+    try:
+        if not db.is_closed():
+            db.close()
+        db.connect()
+        db.execute_sql("SELECT 1")
+        db.close()
+    except Exception:  # the database is really down
+        log.error("database unavailable: %s", exc)
+        return render_error(503)
+    log.error("database error", exc_info=exc)
+    return render_error(500)
 
 
 def register(app):
-    app.register_error_handler(OperationalError, handle_database_down)
-    app.register_error_handler(InterfaceError, handle_database_down)
+    app.register_error_handler(OperationalError, handle_database_error)
+    app.register_error_handler(InterfaceError, handle_database_error)
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(InternalServerError, handle_unexpected)
