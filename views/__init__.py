@@ -4,13 +4,14 @@ from flask_babel import lazy_gettext as _l
 
 from forms.directory import ROLE_LABELS
 from models.auth import ROLE_ADMIN, ROLE_DISTRICT, ROLE_MONITOR, ROLE_SCHOOL
-from views import auth, directory, errors, hooks, main
+from views import audit, auth, directory, errors, hooks, main
 from views.common import load_user
 
 BLUEPRINTS = [
     main.bp,
     auth.bp,
     directory.bp,
+    audit.bp,
 ]
 
 ALL_ROLES = (ROLE_ADMIN, ROLE_MONITOR, ROLE_DISTRICT, ROLE_SCHOOL)
@@ -20,6 +21,7 @@ NAV = [
     ("directory.schools", _l("Schools"), _l("The region's schools and their codes."),
      (ROLE_ADMIN, ROLE_MONITOR, ROLE_DISTRICT)),
     ("directory.users", _l("Accounts"), _l("Create accounts and reset passwords."), (ROLE_ADMIN, ROLE_DISTRICT)),
+    ("audit.trail", _l("Audit trail"), _l("Who changed what, and when."), (ROLE_ADMIN,)),
 ]
 
 
