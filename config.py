@@ -37,6 +37,8 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(days=30)
     # Largest request body accepted, in bytes (uploads included).
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    # Largest file accepted into the materials library, in bytes (below MAX_CONTENT_LENGTH, so it gets a field message).
+    MATERIALS_MAX_BYTES = 20 * 1024 * 1024
     # Largest non-file form body kept in memory, in bytes.
     MAX_FORM_MEMORY_SIZE = 512 * 1024
     # Seconds a CSRF token stays valid; queued offline items fetch a fresh one.
@@ -53,3 +55,5 @@ class Config:
     PUBLIC_BASE_URL = ""
     # Rows per page in record lists.
     PAGE_SIZE = 25
+    # Parent confirmations per address and school per hour; None keeps the built-in 20 (load tests raise it).
+    PARENT_CONFIRMATIONS_PER_ADDRESS = None

@@ -36,6 +36,9 @@ def open_database(url, busy_timeout=10):
                 "busy_timeout": busy_timeout * 1000,
             },
             timeout=busy_timeout,
+            # A transaction takes the write lock when it begins, where the busy timeout waits for it: a deferred
+            # one that reads and then writes fails at once ("database is locked") when another worker wrote meanwhile.
+            lock_type="IMMEDIATE",
         )
     else:
         database = connect(url)

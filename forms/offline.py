@@ -10,13 +10,24 @@ from services.offline import parse_uuid
 
 
 class OfflineForm(BaseForm):
-    """Base for forms that may be queued in the phone's outbox and sent later, exactly once."""
+    """Base for forms that may be queued in the phone's outbox and sent later, exactly once.
+
+    Render the <form> with ``data-offline="<kind>"`` and answer through views.offline.saved/invalid/conflict.
+    """
 
     client_uuid = HiddenField(default=lambda: str(uuid.uuid4()))
 
     def validate_client_uuid(self, field):
-        if parse_uuid(field.data) is None:
+        # A post without the field would otherwise get a fresh default and lose its idempotency.
+        if not field.raw_data or parse_uuid(field.data) is None:
             raise ValidationError(_l("This form is missing its submission code. Reload the page and send it again."))
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if self.client_uuid.errors:
+            # The page shown again carries a good code, so sending it once more works.
+            self.client_uuid.data = str(uuid.uuid4())
+        return ok
 
     def content(self, exclude=("csrf_token", "client_uuid")):
         """The submitted values (for the idempotency fingerprint)."""

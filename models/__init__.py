@@ -3,7 +3,12 @@
 from models.audit import AuditEvent
 from models.auth import LoginFailure, User
 from models.directory import District, School
+from models.materials import FileBlob, Material, MaterialVersion
+from models.outreach import OutreachActivity, ParentConfirmation, ParentLink
 from models.ratelimit import RateEvent
+from models.setup import SchoolSetup, SetupDeadline
+from models.surveys import CaseSurvey, SurveyRevision
+from models.training import Attendance, Certificate, CertificatePdf, EventDay, Registration, TrainingEvent
 
 ALL_MODELS = [
     District,
@@ -12,4 +17,20 @@ ALL_MODELS = [
     LoginFailure,
     AuditEvent,
     RateEvent,
+    OutreachActivity,
+    ParentLink,
+    ParentConfirmation,
+    SchoolSetup,
+    SetupDeadline,
+    CaseSurvey,
+    SurveyRevision,
+    TrainingEvent,
+    EventDay,
+    Registration,
+    Attendance,
+    Certificate,
+    CertificatePdf,
+    FileBlob,
+    Material,
+    MaterialVersion,
 ]

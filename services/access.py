@@ -8,7 +8,7 @@ their records; a school curator its own school. Records are found through a ``sc
 from peewee import SQL
 
 from models.auth import ROLE_DISTRICT, ROLE_SCHOOL
-from models.directory import School
+from models.directory import District, School
 
 
 def _nothing(query):
@@ -21,6 +21,9 @@ def scope(query, model, user):
         return _nothing(query)
     if user.is_region:
         return query
+    if model is District:
+        # A district officer's or curator's own district.
+        return query.where(District.id == user.district_id)
     if model is School:
         school_field, district_field = School.id, School.district
     else:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from db import db
 from models.auth import ROLE_ADMIN, ROLE_DISTRICT, ROLE_MONITOR, ROLE_SCHOOL, User
 from models.directory import District, School
+from services import materials, setup, surveys, training
 from services.auth import hash_password
 
 DEMO_PASSWORD = "kelisim-demo"
@@ -83,6 +84,10 @@ def load_directory(ctx):
 
 LOADERS = [
     ("schools and accounts", load_directory),
+    ("training events, attendance and certificates", training.load_demo),
+    ("case surveys", surveys.load_demo),
+    ("methodological materials", materials.load_demo),
+    ("parent outreach and service setup", setup.load_demo),
 ]
 
 

@@ -11,10 +11,10 @@ import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from peewee import sort_models
 
 from db import db, open_database, sqlite_url
 from models import ALL_MODELS
-from models.directory import District
 from services import schema
 from tests import factories
 
@@ -91,28 +91,53 @@ def migrate(url):
 
 @pytest.fixture(scope="session")
 def template_database(tmp_path_factory):
-    """One migrated database for the run; tests get a copy (SQLite) or a truncated one (PostgreSQL)."""
+    """One migrated database for the run; tests get a copy (SQLite) or a reset one (PostgreSQL)."""
     url, drop = new_database_url(str(tmp_path_factory.mktemp("db")), "template")
     migrate(url)
+    if ENGINE == "postgres":
+        database = open_database(url)
+        with database.connection_context(), database.bind_ctx(ALL_MODELS):
+            SEEDS[url] = seed_rows()
+        database.close()
     yield url
-    db.close() if db.obj is not None and not db.is_closed() else None
+    if db.obj is not None and not db.is_closed():
+        db.close()
     drop()
 
 
-def _truncate(database):
-    tables = [m._meta.table_name for m in ALL_MODELS if m is not District]
-    database.execute_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+# Per template URL: the seed rows that reset_postgres() puts back.
+SEEDS = {}
+
+
+def seed_rows():
+    """The rows that migrations put in (districts, deadlines, ...), in dependency order."""
+    return [(model, list(model.select().dicts())) for model in sort_models(ALL_MODELS) if model.select().exists()]
+
+
+def reset_postgres(database, template_url):
+    """Empty every table, then put the migrations' seed rows back with their ids."""
+    seeds = SEEDS[template_url]
+    tables = ", ".join(f'"{m._meta.table_name}"' for m in ALL_MODELS)
+    with database.atomic():
+        database.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        for model, rows in seeds:
+            model.insert_many(rows).execute()
+            table = model._meta.table_name
+            database.execute_sql(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                                 f"(SELECT MAX(id) FROM \"{table}\"))")
 
 
 @pytest.fixture
 def database_url(template_database, tmp_path):
+    url = template_database
     if ENGINE == "postgres":
-        database = open_database(template_database)
-        with database.connection_context():
-            _truncate(database)
-        return template_database
+        database = open_database(url)
+        with database.connection_context(), database.bind_ctx(ALL_MODELS):
+            reset_postgres(database, url)
+        database.close()
+        return url
     path = str(tmp_path / "kelisim.db")
-    shutil.copyfile(template_database[len("sqlite:///"):], path)
+    shutil.copyfile(url[len("sqlite:///"):], path)
     return sqlite_url(path)
 
 

@@ -37,3 +37,12 @@ def test_inactive_or_missing_user_sees_nothing(world):
 
 def test_school_user_sees_only_itself_among_users(world):
     assert {u.id for u in visible(User, world.users["school"])} == {world.users["school"].id}
+
+
+@pytest.mark.parametrize("role, codes", [("admin", 13), ("district", {"KRG"}), ("district2", {"TMR"}),
+                                         ("school", {"KRG"}), ("school2", {"TMR"})])
+def test_district_scope(world, role, codes):
+    from models.directory import District
+
+    found = {d.code for d in visible(District, world.users[role])}
+    assert (len(found) == codes) if isinstance(codes, int) else (found == codes)

@@ -4,7 +4,21 @@ from flask_babel import lazy_gettext as _l
 
 from forms.directory import ROLE_LABELS
 from models.auth import ROLE_ADMIN, ROLE_DISTRICT, ROLE_MONITOR, ROLE_SCHOOL
-from views import audit, auth, directory, errors, hooks, main
+from views import (
+    audit,
+    auth,
+    directory,
+    errors,
+    hooks,
+    main,
+    materials,
+    offline,
+    outreach,
+    setup,
+    surveys,
+    tallies,
+    training,
+)
 from views.common import load_user
 
 BLUEPRINTS = [
@@ -12,16 +26,34 @@ BLUEPRINTS = [
     auth.bp,
     directory.bp,
     audit.bp,
+    offline.bp,
+    surveys.bp,
+    materials.bp,
+    outreach.bp,
+    setup.bp,
+    tallies.bp,
+    training.bp,
 ]
 
 ALL_ROLES = (ROLE_ADMIN, ROLE_MONITOR, ROLE_DISTRICT, ROLE_SCHOOL)
 
 # (endpoint, label, description, roles): the header menu and the tiles of each role's home page.
 NAV = [
+    ("training.events", _l("Training events"), _l("Seminars and trainings: registration, attendance and certificates."),
+     ALL_ROLES),
+    ("surveys.index", _l("Case surveys"), _l("Anonymous surveys filed after each mediation case."), ALL_ROLES),
+    ("outreach.index", _l("Parent outreach"), _l("Information activities for parents, confirmations and leaflets."),
+     ALL_ROLES),
+    ("setup.index", _l("Service setup"), _l("Each school's setup checklist, with due and overdue items."), ALL_ROLES),
+    ("setup.deadlines", _l("Deadlines"), _l("Dates by which schools complete each checklist item."), (ROLE_ADMIN,)),
     ("directory.schools", _l("Schools"), _l("The region's schools and their codes."),
      (ROLE_ADMIN, ROLE_MONITOR, ROLE_DISTRICT)),
     ("directory.users", _l("Accounts"), _l("Create accounts and reset passwords."), (ROLE_ADMIN, ROLE_DISTRICT)),
+    ("tallies.index", _l("Tallies"), _l("Quarterly tallies by district and school, to print and download."),
+     ALL_ROLES),
     ("audit.trail", _l("Audit trail"), _l("Who changed what, and when."), (ROLE_ADMIN,)),
+    ("materials.index", _l("Materials"), _l("The model regulation and methodological materials to download."),
+     ALL_ROLES),
 ]
 
 

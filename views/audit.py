@@ -6,8 +6,7 @@ from flask import Blueprint, render_template, request
 
 from models.auth import ROLE_ADMIN
 from services import audit_log
-from views.common import roles_required
-from views.directory import paginate
+from views.common import paginate, roles_required
 
 bp = Blueprint("audit", __name__)
 

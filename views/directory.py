@@ -1,6 +1,6 @@
 """Schools and accounts: region admins manage all, district officers their school curators."""
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from forms import EmptyForm
@@ -10,16 +10,9 @@ from models.directory import District, School
 from services import DomainError, directory
 from services import auth as accounts
 from services.access import visible
-from views.common import get_or_404, roles_required
+from views.common import get_or_404, paginate, roles_required
 
 bp = Blueprint("directory", __name__)
-
-
-def paginate(query):
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    size = current_app.config["PAGE_SIZE"]
-    total = query.count()
-    return query.paginate(page, size), page, max(1, -(-total // size)), total
 
 
 @bp.get("/schools")

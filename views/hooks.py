@@ -28,6 +28,8 @@ def remember_language(response):
 def security_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
+    if "frame-ancestors" not in headers["Content-Security-Policy"]:  # a view's own policy (file downloads)
+        headers["Content-Security-Policy"] += "; frame-ancestors 'none'"
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
