@@ -57,14 +57,15 @@ def batch_child():
     with app.test_request_context(), db.connection_context():
         event = batch_event(BATCH)
         certificates.event_pdf(event, BASE_URL)  # warm: fonts, stylesheet, templates
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         data = certificates.event_pdf(event, BASE_URL)
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     import io
 
     pages = len(PdfReader(io.BytesIO(data)).pages)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"pages": pages, "ms_per_page": seconds * 1000 / pages, "peak_mb": peak}))
+    print(json.dumps({"pages": pages, "ms_per_page": seconds * 1000 / pages, "cpu_ms_per_page": cpu * 1000 / pages,
+                      "peak_mb": peak}))
 
 
 def single_certificate():
@@ -91,26 +92,40 @@ def single_certificate():
         def bare():
             weasyprint.HTML(string=html).write_pdf(pdf_variant=certificates.PDF_VARIANT)
 
-        for fn in (service, bare):
+        # Bare WeasyPrint given what the service keeps warm (fonts, the parsed stylesheet): what is left is the
+        # service's own work (database, words in two languages, QR code, template, digest, storing).
+        tuned_html = pdf.render_html(certificates.TEMPLATE, certificates.certificate_document(certificate, BASE_URL),
+                                     "kk")
+
+        def tuned():
+            weasyprint.HTML(string=tuned_html, url_fetcher=pdf.FETCHER).write_pdf(
+                stylesheets=[pdf.stylesheet(certificates.STYLESHEETS[0])], font_config=pdf.FONT_CONFIG,
+                pdf_variant=certificates.PDF_VARIANT)
+
+        for fn in (service, bare, tuned):
             fn()
         rounds = dict(repeat=7, number=5)
-        service_s, bare_s = best_of(service, **rounds), best_of(bare, **rounds)
+        service_s, bare_s, tuned_s = best_of(service, **rounds), best_of(bare, **rounds), best_of(tuned, **rounds)
         certificates.certificate_pdf(certificate, BASE_URL)
         again_s = best_of(lambda: certificates.certificate_pdf(certificate, BASE_URL), **rounds)
-    return service_s, bare_s, again_s
+    return service_s, bare_s, tuned_s, again_s
 
 
 def main():
-    service_s, bare_s, again_s = single_certificate()
+    service_s, bare_s, tuned_s, again_s = single_certificate()
     report("certificate_service_ms", f"{service_s * 1000:.1f}", "informational")
     report("certificate_bare_weasyprint_ms", f"{bare_s * 1000:.1f}", "informational")
     report("certificate_ratio_service_to_bare", f"{service_s / bare_s:.2f}", "≤ 1.3")
+    report("certificate_ratio_service_to_bare_with_warm_fonts_and_css", f"{service_s / tuned_s:.2f}",
+           "informational (the service's own layers)")
     report("certificate_served_again_ms", f"{again_s * 1000:.2f}", "informational (stored PDF, no rendering)")
     child = subprocess.run([sys.executable, "-m", "bench.bench_certificates", "--batch-child"], capture_output=True,
                            text=True, check=True, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     batch = json.loads(child.stdout.strip().splitlines()[-1])
     assert batch["pages"] == BATCH, batch
     report(f"certificates_batch_{BATCH}_ms_per_page", f"{batch['ms_per_page']:.1f}", "≤ 20")
+    report(f"certificates_batch_{BATCH}_cpu_ms_per_page", f"{batch['cpu_ms_per_page']:.1f}",
+           "informational (CPU time: what a busy machine's wall clock hides)")
     report(f"certificates_batch_{BATCH}_peak_rss_mb", f"{batch['peak_mb']:.0f}",
            "≤ 400 (ru_maxrss of the rendering process)")
 

@@ -1,8 +1,8 @@
 """Load and fault figures (issue #7) on SQLite, then PostgreSQL: the service under gunicorn with 2 workers, 20
-concurrent clients over loopback sending BENCH_LOAD_N submissions of every offline-capable kind (default 2,000 each;
-the issue's 10,000 each take about half an hour on 2 cores), a fifth of them repeats, one in twenty cut before the
-answer is read, the whole server killed with SIGKILL midway and restarted; then what was acknowledged is counted
-against what was stored. The harness is bench/loadharness.py.
+concurrent clients over loopback sending BENCH_LOAD_N submissions of every offline-capable kind (default 2,000 each:
+the issue's 10,000 each took 26 min on SQLite and 35 on PostgreSQL here, 2 cores shared with other work), a fifth of
+them repeats, one in twenty cut before the answer is read, the whole server killed with SIGKILL midway and restarted;
+then what was acknowledged is counted against what was stored. The harness is bench/loadharness.py.
 
     .venv/bin/python bench/run.py bench_load
     BENCH_LOAD_N=10000 .venv/bin/python bench/run.py bench_load

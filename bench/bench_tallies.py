@@ -11,6 +11,7 @@ BENCH_PG_URL) and dropped afterwards; without a server that part is skipped.
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -106,7 +107,9 @@ def _pg_admin():
 
 def engines(folder):
     """(name, url, drop) for SQLite and, when a server answers, PostgreSQL."""
-    yield "sqlite", "sqlite:///" + os.path.join(folder, "country.db"), lambda: None
+    path = os.path.join(folder, "country.db")
+    yield "sqlite", "sqlite:///" + path, lambda: [os.remove(p) for p in (path, path + "-wal", path + "-shm")
+                                                  if os.path.exists(p)]
     try:
         _pg_admin().close()
     except Exception as exc:  # no server: the PostgreSQL figures are skipped
@@ -125,11 +128,18 @@ def engines(folder):
 
 
 def main():
-    from bench import generate_country
-
     scale = float(os.environ.get("BENCH_SCALE", "1.0"))
     folder = tempfile.mkdtemp(prefix="kelisim-country-")
     report("tallies_scale", f"{scale:g}", "1 = 7,500 schools, 1,000,000 surveys")
+    try:
+        _run(scale, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)  # the SQLite country is half a gigabyte
+
+
+def _run(scale, folder):
+    from bench import generate_country
+
     for engine, url, drop in engines(folder):
         try:
             started = time.perf_counter()

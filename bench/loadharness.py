@@ -559,7 +559,7 @@ class Result:
     def figures(self):
         """(name, value, goal) lines, in the order they are printed."""
         distinct = sum(len(v) for v in self.distinct.values())
-        stored = sum(len(v) for v in self.stored.values())
+        stored = sum(1 for counter in self.stored.values() for n in counter.values() if n > 0)
         prefix = f"load_{self.engine}"
         repeats = self.per_kind // REPEAT_SHARE * len(self.distinct)
         return [

@@ -40,8 +40,19 @@ def max_length(n):
     return Length(max=n, message=_l("At most %(max)d characters.", max=n))
 
 
+class _NumberRange(NumberRange):
+    """NumberRange that refuses an integer too large for a float instead of failing on it (WTForms' NaN check
+    converts the value to a float: OverflowError for 99999...9 with 400 digits)."""
+
+    def __call__(self, form, field):
+        try:
+            super().__call__(form, field)
+        except OverflowError:
+            raise ValidationError(self.message) from None
+
+
 def number_range(lo, hi):
-    return NumberRange(min=lo, max=hi, message=_l("Enter a number from %(min)s to %(max)s.", min=lo, max=hi))
+    return _NumberRange(min=lo, max=hi, message=_l("Enter a number from %(min)s to %(max)s.", min=lo, max=hi))
 
 
 def optional():

@@ -35,10 +35,12 @@ DEFAULT_ORGANIZER_RU = "Центр психологической поддерж
 
 
 def _coerce_int(value):
+    """The id chosen, or 0 (nothing chosen) for anything that is not one, a number beyond any id included."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return 0
+    return number if 0 < number < 2**31 else 0
 
 
 def _choose(labels):

@@ -226,6 +226,8 @@ def certificate_pdf(certificate, base_url):
     """The certificate's PDF: the stored one while what it prints is unchanged, else rendered and stored."""
     if certificate.revoked_at is not None:
         raise DomainError(_l("This certificate has been revoked."))
+    if not certificate.holder_name:
+        raise DomainError(_l("The holder's personal data has been erased: the certificate can no longer be printed."))
     texts, page, title = _single(certificate, base_url)
     digest = content_hash(texts, page)
     stored = CertificatePdf.get_or_none(CertificatePdf.certificate == certificate.id)
@@ -239,8 +241,9 @@ def certificate_pdf(certificate, base_url):
 
 
 def event_certificates(event):
-    return list(Certificate.select().where(Certificate.event == event.id, Certificate.revoked_at.is_null())
-                .order_by(Certificate.seq))
+    """The certificates to print: valid, and whose holder's name was not erased."""
+    return list(Certificate.select().where(Certificate.event == event.id, Certificate.revoked_at.is_null(),
+                                           Certificate.holder_name != "").order_by(Certificate.seq))
 
 
 def event_pdf(event, base_url):

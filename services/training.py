@@ -60,9 +60,14 @@ def normalize_phone(text):
     return "+7" + match.group(1) if match else None
 
 
+# A name typed on a Russian keyboard loses the Kazakh letters: "Сауле Нурланова" is "Сәуле Нұрланова".
+_FOLD = str.maketrans("әғқңөұүһіё", "агкноуухие")
+
+
 def name_key(name):
-    """The name for comparing and searching: lower case, ё as е, letters and single spaces only."""
-    letters = re.sub(r"[^\w\s-]|[\d_]", " ", (name or "").lower().replace("ё", "е"))
+    """The name for comparing and searching: lower case, Kazakh letters folded to their Russian look-alikes,
+    letters and single spaces only."""
+    letters = re.sub(r"[^\w\s-]|[\d_]", " ", (name or "").lower().translate(_FOLD))
     return " ".join(letters.replace("-", " ").split())
 
 

@@ -21,10 +21,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from db import db, sqlite_url
+from db import db, open_database, sqlite_url
+from models import ALL_MODELS
 from models.auth import ROLE_SCHOOL, User
 from tests import factories
-from tests.conftest import ENGINE, migrate, new_database_url
+from tests.conftest import ENGINE, migrate, new_database_url, reset_postgres
 
 ROLES = ("anonymous", "school", "school2", "district", "monitor", "admin")
 OWNERS = ("school", "school2")
@@ -83,6 +84,15 @@ GET  /participant/<token>                                                       
 GET  /participant/<token>/certificate.pdf                                        200  200  200  200  200  200
 GET  /password                                                                   L    200  200  200  200  200
 POST /password                                                                   L    400  400  400  400  400
+GET  /personal-data                                                              L    403  403  403  403  200
+GET  /personal-data/<registration_id>                                    school  L    403  403  403  403  200
+GET  /personal-data/<registration_id>                                    school2 L    403  403  403  403  200
+GET  /personal-data/<registration_id>/erase                              school  L    403  403  403  403  200
+GET  /personal-data/<registration_id>/erase                              school2 L    403  403  403  403  200
+POST /personal-data/<registration_id>/erase                              school  L    403  403  403  403  400
+POST /personal-data/<registration_id>/erase                              school2 L    403  403  403  403  400
+GET  /personal-data/<registration_id>/export.<fmt>                       school  L    403  403  403  403  200
+GET  /personal-data/<registration_id>/export.<fmt>                       school2 L    403  403  403  403  200
 GET  /schools                                                                    L    403  403  200  200  200
 GET  /schools/<school_id>/edit                                           school  L    403  403  403  403  200
 GET  /schools/<school_id>/edit                                           school2 L    403  403  403  403  200
@@ -361,10 +371,29 @@ def answer(response):
 
 
 class Site:
-    def __init__(self, app, database, world):
-        self.app, self.database, self.world = app, database, world
+    """One app (its templates compiled once) on one database, the standard world, a client per role."""
+
+    def __init__(self, app, database, empty):
+        self.app, self.database, self.empty = app, database, empty
         self.clients = {role: app.test_client() for role in ROLES}
+        self.world = None
         self._shared = {}
+
+    def populate(self):
+        self.world = factories.make_world()
+        with self.app.app_context():  # the model regulation, so that its stable address has something to lead to
+            factories.make_material(self.world.users["admin"], kind="model_regulation")
+
+    def reset(self):
+        """The migrated database again with a new standard world, for a test that changes things at will."""
+        self.bind()
+        if not db.is_closed():
+            db.close()
+        self.empty()
+        self._shared.clear()
+        self.__dict__.pop("shared_event", None)
+        self.populate()
+        return self
 
     def bind(self):
         """Point the database proxy at this site's database (other fixtures may have moved it)."""
@@ -434,36 +463,53 @@ class Site:
 
 
 def module_database(template_url, tmp_dir, name):
-    """A migrated database of the engine under test for one test module (its URL) and a function that drops it."""
+    """(url, drop, empty): a migrated database of the engine under test for one test module, a function that
+    drops it and one that empties it back to the migrated state (the connection closed)."""
     if ENGINE == "postgres":
         url, drop = new_database_url(tmp_dir, name)
         migrate(url)
-        return url, drop
+
+        def empty():
+            database = open_database(url)
+            with database.connection_context(), database.bind_ctx(ALL_MODELS):
+                reset_postgres(database, template_url)
+            database.close()
+
+        return url, drop, empty
     path = os.path.join(tmp_dir, f"{name}.db")
-    shutil.copyfile(template_url[len("sqlite:///"):], path)
-    return sqlite_url(path), lambda: None
+
+    def copy():
+        for stale in (path + "-wal", path + "-shm"):
+            if os.path.exists(stale):
+                os.remove(stale)
+        shutil.copyfile(template_url[len("sqlite:///"):], path)
+
+    copy()
+    return sqlite_url(path), lambda: None, copy
 
 
-def make_site(template_url, tmp_dir, name, overrides=None):
-    """(site, cleanup): an app on its own migrated database with the standard world."""
+def make_app(url, instance, overrides=None):
+    """The app as the test fixtures make it (CSRF off), on ``url``, with its instance folder in ``instance``."""
     from app import create_app
 
-    url, drop = module_database(template_url, tmp_dir, name)
     previous = os.environ.get("KELISIM_INSTANCE")
-    os.environ["KELISIM_INSTANCE"] = os.path.join(tmp_dir, f"{name}-instance")
-    config = {"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False}
-    config.update(overrides or {})
+    os.environ["KELISIM_INSTANCE"] = instance
     try:
-        app = create_app(config)
+        return create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret",
+                           "WTF_CSRF_ENABLED": False, **(overrides or {})})
     finally:
         if previous is None:
             os.environ.pop("KELISIM_INSTANCE", None)
         else:
             os.environ["KELISIM_INSTANCE"] = previous
-    site = Site(app, db.obj, None)
-    site.world = factories.make_world()
-    with app.app_context():  # the model regulation, so that its stable address has something to lead to
-        factories.make_material(site.world.users["admin"], kind="model_regulation")
+
+
+def make_site(template_url, tmp_dir, name, overrides=None):
+    """(site, cleanup): an app on its own migrated database with the standard world."""
+    url, drop, empty = module_database(template_url, tmp_dir, name)
+    app = make_app(url, os.path.join(tmp_dir, f"{name}-instance"), overrides)
+    site = Site(app, db.obj, empty)
+    site.populate()
 
     def cleanup():
         site.bind()

@@ -14,6 +14,7 @@ from views import (
     materials,
     offline,
     outreach,
+    personal_data,
     setup,
     surveys,
     tallies,
@@ -33,6 +34,7 @@ BLUEPRINTS = [
     setup.bp,
     tallies.bp,
     training.bp,
+    personal_data.bp,
 ]
 
 ALL_ROLES = (ROLE_ADMIN, ROLE_MONITOR, ROLE_DISTRICT, ROLE_SCHOOL)
@@ -52,6 +54,8 @@ NAV = [
     ("tallies.index", _l("Tallies"), _l("Quarterly tallies by district and school, to print and download."),
      ALL_ROLES),
     ("audit.trail", _l("Audit trail"), _l("Who changed what, and when."), (ROLE_ADMIN,)),
+    ("personal_data.search", _l("Personal data"),
+     _l("Find a training participant, export what is stored about them, erase it on request."), (ROLE_ADMIN,)),
     ("materials.index", _l("Materials"), _l("The model regulation and methodological materials to download."),
      ALL_ROLES),
 ]

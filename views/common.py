@@ -91,9 +91,13 @@ def safe_next(target):
     return None
 
 
+# Beyond any real list; also keeps the OFFSET of a ?page=99999999999999999999 within the database's integers.
+MAX_PAGE = 100_000
+
+
 def paginate(query):
     """(rows of the requested page, page, pages, total) for ?page= over ``query``."""
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     size = current_app.config["PAGE_SIZE"]
     total = query.count()
     return query.paginate(page, size), page, max(1, -(-total // size)), total

@@ -5,7 +5,7 @@ import logging
 from flask import jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from peewee import InterfaceError, OperationalError
+from peewee import DataError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,16 @@ def handle_database_error(exc):
     return render_error(500)
 
 
+def handle_out_of_range(exc):
+    """A number or text the database cannot hold (a huge id in an address, a value no validator bounded): the
+    request was bad, not the server. Logged: a form should have said so under its field."""
+    log.warning("value out of range: %s", exc)
+    return render_error(400, _l("A value in the request is too large or out of range. Go back and correct it."))
+
+
 def register(app):
+    app.register_error_handler(OverflowError, handle_out_of_range)
+    app.register_error_handler(DataError, handle_out_of_range)
     app.register_error_handler(OperationalError, handle_database_error)
     app.register_error_handler(InterfaceError, handle_database_error)
     app.register_error_handler(CSRFError, handle_csrf)

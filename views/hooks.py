@@ -1,9 +1,17 @@
-"""Request hooks: the user, the remembered language, and the security headers on every answer."""
+"""Request hooks: the user, the remembered language, and the security headers on every answer; and the escaping
+of translated messages."""
 
 from flask import current_app, g, request
 from flask_babel import get_locale
+from flask_babel.speaklater import LazyString
+from markupsafe import escape
 
 from models.auth import User
+
+# flask-babel's LazyString declares itself HTML (its __html__ returns the text as is), so Jinja would not escape a
+# lazy message that carries what someone typed, as _l("“%(value)s” is not a date", value=...) does. Kelisim's
+# messages hold no markup: they are escaped like any other text.
+LazyString.__html__ = lambda self: escape(str(self))
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -398,7 +398,7 @@ def participant(token):
 def participant_certificate(token):
     registration = training.participant(token)
     certificate = registration and certificates.valid_certificate(registration)
-    if not certificate:
+    if not certificate or not certificate.holder_name:
         abort(404)
     return private(download(certificates.certificate_pdf(certificate, public_base()),
                             f"certificate-{certificate.number}.pdf"))

@@ -43,8 +43,11 @@
   if (!roster) {
     return;
   }
+  // As services.training.name_key: Kazakh letters folded, so a Russian keyboard finds "Нұрланова" too.
+  var FOLD = { "ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х", "і": "и", "ё": "е" };
   var normalise = function (text) {
-    return text.toLowerCase().replace(/ё/g, "е").replace(/[^\p{L}\s]/gu, " ").replace(/\s+/g, " ").trim();
+    return text.toLowerCase().replace(/[әғқңөұүһіё]/g, function (c) { return FOLD[c]; })
+      .replace(/[^\p{L}\s]/gu, " ").replace(/\s+/g, " ").trim();
   };
   var filter = function () {
     var needle = normalise(search.value);
