@@ -60,18 +60,36 @@ def local_today():
         return date.today()
 
 
+# The typed fields each typed item needs, all filled in, for it to be done.
+TYPED_EVIDENCE = {
+    "service_created": ("order_number", "order_date"),
+    "regulation_approved": ("regulation_date",),
+    "council_considered": ("council_date",),
+    "curator_appointed": ("curator_name", "curator_position"),
+    "website_info": ("website_url",),
+}
+_EVIDENCE_FIELDS = tuple(dict.fromkeys(name for names in TYPED_EVIDENCE.values() for name in names))
+
+
+def _filled(value):
+    return value is not None and value != ""
+
+
 def typed_done(setup):
     """The typed items this checklist row shows as done (evidence filled in)."""
     if setup is None:
         return set()
-    checks = {
-        "service_created": bool(setup.order_number and setup.order_date),
-        "regulation_approved": setup.regulation_date is not None,
-        "council_considered": setup.council_date is not None,
-        "curator_appointed": bool(setup.curator_name and setup.curator_position),
-        "website_info": bool(setup.website_url),
-    }
-    return {item for item, ok in checks.items() if ok}
+    return {item for item, names in TYPED_EVIDENCE.items() if all(_filled(getattr(setup, n)) for n in names)}
+
+
+def _typed_done_by_school(subquery):
+    """{school id: typed items done}, read as plain tuples (thousands of schools in a region's tally)."""
+    columns = [SchoolSetup.school, *(getattr(SchoolSetup, name) for name in _EVIDENCE_FIELDS)]
+    result = {}
+    for school_id, *values in SchoolSetup.select(*columns).where(SchoolSetup.school.in_(subquery)).tuples():
+        filled = {name for name, value in zip(_EVIDENCE_FIELDS, values, strict=True) if _filled(value)}
+        result[school_id] = {item for item, names in TYPED_EVIDENCE.items() if filled.issuperset(names)}
+    return result
 
 
 @dataclass(frozen=True)
@@ -103,7 +121,7 @@ def trained_curator_schools(school_ids):
              .where(registration.school.in_(school_ids), registration.position.in_(CURATOR_POSITIONS),
                     certificate.revoked_at.is_null())
              .group_by(registration.school))
-    return {row.school_id for row in query}
+    return {school_id for (school_id,) in query.tuples()}
 
 
 def surveys_filed_schools(school_ids, quarter):
@@ -113,62 +131,62 @@ def surveys_filed_schools(school_ids, quarter):
         return None
     query = (survey.select(survey.school).where(survey.school.in_(school_ids), survey.quarter == quarter.code)
              .group_by(survey.school))
-    return {row.school_id for row in query}
+    return {school_id for (school_id,) in query.tuples()}
 
 
 def informed_schools(school_ids):
     query = (OutreachActivity.select(OutreachActivity.school).where(OutreachActivity.school.in_(school_ids))
              .group_by(OutreachActivity.school))
-    return {row.school_id for row in query}
+    return {school_id for (school_id,) in query.tuples()}
 
 
 def deadlines():
     return {d.item: d for d in SetupDeadline.select().order_by(SetupDeadline.due_on, SetupDeadline.item)}
 
 
-def checklist_status(schools, today=None):
+def checklist_status(schools, today=None, surveys_filed=None):
     """{school id: {item: ItemStatus}} for ``schools`` (ids, or a query of School), in five queries whatever
     their number (six for a query: its ids): each derived item is one GROUP BY over the schools.
 
     An item is done when its evidence is there; otherwise overdue once its deadline has passed, else due
     (``due_on`` None when the region set no deadline); derived items of a feature not yet installed are
-    unavailable.
+    unavailable. ``surveys_filed``: the ids of the schools with surveys in today's quarter, when the caller has
+    already counted them (a tally), saving that query.
     """
     if isinstance(schools, Query):
         subquery = schools.select(School.id)
-        ids = [row.id for row in subquery]
+        ids = [school_id for (school_id,) in subquery.tuples()]
     else:
         ids = subquery = list(schools)
     if not ids:
         return {}
     today = today or local_today()
-    done = {school_id: set() for school_id in ids}
-    for setup in SchoolSetup.select().where(SchoolSetup.school.in_(subquery)):
-        done[setup.school_id] |= typed_done(setup)
+    typed = _typed_done_by_school(subquery)
+    done = {school_id: typed.get(school_id, set()) for school_id in ids}
     derived = {
         "curator_trained": trained_curator_schools(subquery),
         "parents_informed": informed_schools(subquery),
-        "surveys_filed": surveys_filed_schools(subquery, Quarter.of(today)),
+        "surveys_filed": (surveys_filed_schools(subquery, Quarter.of(today)) if surveys_filed is None
+                          else surveys_filed),
     }
     for item, school_ids in derived.items():
         for school_id in school_ids or ():
             done[school_id].add(item)
+    # An item is in one of two states in every school (done, or what its deadline makes it): the statuses are
+    # made once per item and shared (they are frozen), not once per school and item.
     due = deadlines()
-    result = {}
-    for school_id in ids:
-        row = {}
-        for item in ITEMS:
-            deadline = due.get(item)
-            if item in done[school_id]:
-                row[item] = ItemStatus(DONE, deadline.due_on if deadline else None)
-            elif item in derived and derived[item] is None:
-                row[item] = ItemStatus(UNAVAILABLE)
-            elif deadline is not None and deadline.due_on < today:
-                row[item] = ItemStatus(OVERDUE, deadline.due_on)
-            else:
-                row[item] = ItemStatus(DUE, deadline.due_on if deadline else None)
-        result[school_id] = row
-    return result
+    done_status, open_status = {}, {}
+    for item in ITEMS:
+        due_on = due[item].due_on if item in due else None
+        done_status[item] = ItemStatus(DONE, due_on)
+        if item in derived and derived[item] is None:
+            open_status[item] = ItemStatus(UNAVAILABLE)
+        elif due_on is not None and due_on < today:
+            open_status[item] = ItemStatus(OVERDUE, due_on)
+        else:
+            open_status[item] = ItemStatus(DUE, due_on)
+    return {school_id: {item: done_status[item] if item in done[school_id] else open_status[item] for item in ITEMS}
+            for school_id in ids}
 
 
 def setup_of(school):
