@@ -44,7 +44,8 @@ def _pybabel(*args):
 @translate_cli.command("extract")
 def translate_extract():
     """Extract messages into translations/messages.pot."""
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
+    # Babel skips folders that start with "_" by default, and templates/_macros holds the shared form macros.
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output", "--ignore-dirs", ".*",
              "-o", "translations/messages.pot", ".")
 
 

@@ -4,6 +4,7 @@ from models.audit import AuditEvent
 from models.auth import LoginFailure, User
 from models.directory import District, School
 from models.materials import FileBlob, Material, MaterialVersion
+from models.monitoring import MonitoringReport, MonitoringSettings
 from models.outreach import OutreachActivity, ParentConfirmation, ParentLink
 from models.ratelimit import RateEvent
 from models.setup import SchoolSetup, SetupDeadline
@@ -33,4 +34,6 @@ ALL_MODELS = [
     FileBlob,
     Material,
     MaterialVersion,
+    MonitoringSettings,
+    MonitoringReport,
 ]

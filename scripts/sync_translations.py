@@ -36,6 +36,7 @@ def main():
         pot = os.path.join(TRANSLATIONS, "messages.pot")
         babel = [sys.executable, "-m", "babel.messages.frontend"]
         subprocess.run([*babel, "-q", "extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
+                        "--ignore-dirs", ".*",  # not the default ".* _*": templates/_macros holds the form macros
                         "-o", pot, "."], cwd=ROOT, check=True)
         subprocess.run([*babel, "-q", "update", "-i", pot, "-d", TRANSLATIONS, "--no-fuzzy-matching",
                         "--ignore-obsolete"], cwd=ROOT, check=True)

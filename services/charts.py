@@ -176,3 +176,82 @@ def tally_charts(tally, suppress=True):
         charts += [_cases_by(tally, "out", "OUTCOMES", str(_l("Cases by outcome")), suppress),
                    _cases_by(tally, "cat", "CATEGORIES", str(_l("Cases by category")), suppress)]
     return charts
+
+
+# ---------------------------------------------------------------- monitoring trends: quarters along the bottom
+
+TREND_H = 150
+PLOT_TOP = 16
+PLOT_BOTTOM = 112
+PLOT_LEFT = 46
+SERIES_COLOURS = ("#0b5d8f", "#d08c1e")
+
+
+def quarter_chart(title, ticks, series, kind="bar", top=None, suffix=""):
+    """A small chart of a figure quarter by quarter: ``ticks`` label the quarters (oldest first); ``series`` is
+    [(name, values)] with None where a value is not shown (nothing drawn); bars side by side, or lines with a dot
+    per quarter. The scale runs from 0 to ``top`` (the largest value when None), written at the left."""
+    numbers = [v for _name, values in series for v in values if isinstance(v, int | float)]
+    top = top or max(numbers + [0]) or 1
+    slot = (WIDTH - PLOT_LEFT) / max(1, len(ticks))
+    height = PLOT_BOTTOM - PLOT_TOP
+
+    def y_of(value):
+        return PLOT_BOTTOM - height * min(value, top) / top
+
+    parts = [f'<line x1="{PLOT_LEFT}" y1="{PLOT_BOTTOM}" x2="{WIDTH}" y2="{PLOT_BOTTOM}" stroke="#6b7580"/>',
+             f'<line x1="{PLOT_LEFT}" y1="{PLOT_TOP}" x2="{WIDTH}" y2="{PLOT_TOP}" stroke="{EMPTY}"/>',
+             f'<text x="{PLOT_LEFT - 4}" y="{PLOT_TOP + 4}" text-anchor="end" fill="#1b1f24">'
+             f'{escape(format_decimal(top))}{escape(suffix)}</text>',
+             f'<text x="{PLOT_LEFT - 4}" y="{PLOT_BOTTOM}" text-anchor="end" fill="#1b1f24">0</text>']
+    for index, label in enumerate(ticks):
+        x = PLOT_LEFT + slot * (index + 0.5)
+        numeral, _space, year = label.partition(" ")
+        parts.append(f'<text x="{x:.1f}" y="{PLOT_BOTTOM + 14}" text-anchor="middle" fill="#1b1f24">'
+                     f'{escape(numeral)}</text>')
+        if index == 0 or numeral == "I":
+            parts.append(f'<text x="{x:.1f}" y="{PLOT_BOTTOM + 28}" text-anchor="middle" fill="#555">'
+                         f'{escape(year)}</text>')
+    for number, (_name, values) in enumerate(series):
+        colour = SERIES_COLOURS[number % len(SERIES_COLOURS)]
+        if kind == "bar":
+            width = slot * 0.7 / len(series)
+            for index, value in enumerate(values):
+                if isinstance(value, int | float) and value > 0:
+                    x = PLOT_LEFT + slot * index + slot * 0.15 + width * number
+                    parts.append(f'<rect x="{x:.1f}" y="{y_of(value):.1f}" width="{width:.1f}" '
+                                 f'height="{PLOT_BOTTOM - y_of(value):.1f}" fill="{colour}"/>')
+            continue
+        points = [(PLOT_LEFT + slot * (index + 0.5), y_of(value)) if isinstance(value, int | float) else None
+                  for index, value in enumerate(values)]
+        for start, end in zip(points, points[1:], strict=False):
+            if start and end:
+                parts.append(f'<line x1="{start[0]:.1f}" y1="{start[1]:.1f}" x2="{end[0]:.1f}" y2="{end[1]:.1f}" '
+                             f'stroke="{colour}" stroke-width="2"/>')
+        parts += [f'<circle cx="{p[0]:.1f}" cy="{p[1]:.1f}" r="3" fill="{colour}"/>' for p in points if p]
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" viewBox="0 0 {WIDTH} {TREND_H}" '
+           f'width="{WIDTH}" height="{TREND_H}" role="img" aria-label="{escape(title)}" {FONT}>{"".join(parts)}</svg>')
+    legend = [(name, SERIES_COLOURS[n % len(SERIES_COLOURS)]) for n, (name, _v) in enumerate(series)]
+    return _figure(title, svg, legend if len(series) > 1 else ())
+
+
+def trend_charts(rows):
+    """The charts of a monitoring trend (services.monitoring.point_view rows, oldest first), in the current
+    locale; the page and the PDF print the same numbers in a table beside them."""
+    ticks = [row["tick"] for row in rows]
+
+    def values(key):
+        return [row[key] if isinstance(row[key], int | float) else None for row in rows]
+
+    return [
+        quarter_chart(str(_l("Cases filed")), ticks, [(str(_l("Cases filed")), values("cases"))]),
+        quarter_chart(str(_l("Agreements, %")), ticks, [
+            (str(_l("With an agreement")), values("agreement_share")),
+            (str(_l("Held at follow-up")), values("held_share"))], kind="line", top=100, suffix="%"),
+        quarter_chart(str(_l("Mean satisfaction (1–5)")), ticks,
+                      [(str(_l("Mean satisfaction (1–5)")), values("satisfaction"))], kind="line", top=5),
+        quarter_chart(str(_l("Parents")), ticks, [(str(_l("Parents reached")), values("parents_reached")),
+                                                  (str(_l("Parents' confirmations")), values("confirmations"))]),
+        quarter_chart(str(_l("Schools with a trained curator")), ticks,
+                      [(str(_l("Schools with a trained curator")), values("curators_trained"))]),
+    ]

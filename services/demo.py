@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from db import db
 from models.auth import ROLE_ADMIN, ROLE_DISTRICT, ROLE_MONITOR, ROLE_SCHOOL, User
 from models.directory import District, School
-from services import materials, setup, surveys, training
+from services import materials, monitoring, setup, surveys, training
 from services.auth import hash_password
 
 DEMO_PASSWORD = "kelisim-demo"
@@ -88,6 +88,7 @@ LOADERS = [
     ("case surveys", surveys.load_demo),
     ("methodological materials", materials.load_demo),
     ("parent outreach and service setup", setup.load_demo),
+    ("eight quarters of history for monitoring", monitoring.load_demo),
 ]
 
 

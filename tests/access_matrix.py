@@ -59,6 +59,25 @@ POST /materials/<material_id>/versions/new                                      
 GET  /materials/model-regulation                                                 L    302  302  302  302  302
 GET  /materials/new                                                              L    403  403  403  403  200
 POST /materials/new                                                              L    403  403  403  403  400
+GET  /monitoring                                                                 L    302  302  302  302  302
+GET  /monitoring/flags                                                           L    403  403  200  200  200
+GET  /monitoring/reports                                                         L    403  403  200  200  200
+GET  /monitoring/reports/<report_id>                                             L    403  403  404  200  200
+GET  /monitoring/reports/<report_id>/districts/<district_code>/report-<lang>.pdf school  L    403  403  200  200  200
+GET  /monitoring/reports/<report_id>/districts/<district_code>/report-<lang>.pdf school2 L    403  403  404  200  200
+GET  /monitoring/reports/<report_id>/edit                                        L    403  403  403  200  200
+POST /monitoring/reports/<report_id>/edit                                        L    403  403  403  302  302
+POST /monitoring/reports/<report_id>/publish                                     L    403  403  403  302  302
+GET  /monitoring/reports/<report_id>/report-<lang>.pdf                           L    403  403  403  200  200
+GET  /monitoring/reports/new                                                     L    403  403  403  200  200
+POST /monitoring/reports/new                                                     L    403  403  403  400  400
+GET  /monitoring/settings                                                        L    403  403  403  403  200
+POST /monitoring/settings                                                        L    403  403  403  403  400
+GET  /monitoring/trends                                                          L    302  302  302  200  200
+GET  /monitoring/trends/<district_code>                                  school  L    403  403  200  200  200
+GET  /monitoring/trends/<district_code>                                  school2 L    403  403  404  200  200
+GET  /monitoring/trends/<district_code>/<school_id>                      school  L    200  404  200  200  200
+GET  /monitoring/trends/<district_code>/<school_id>                      school2 L    404  200  404  200  200
 GET  /offline                                                                    200  200  200  200  200  200
 GET  /outbox                                                                     200  200  200  200  200  200
 GET  /outreach                                                                   L    200  200  200  200  200
@@ -283,6 +302,39 @@ class Records:
 
         return Quarter.of(self.today).code
 
+    @cached_property
+    def report(self):
+        """A draft monitoring report with its texts, for a past quarter that has no report yet."""
+        from services import monitoring
+
+        texts = {name: "Тексеру мәтіні" for name in ("findings_kk", "findings_ru", "recommendations_kk",
+                                                     "recommendations_ru")}
+        return monitoring.create_report(self.admin, self._free_quarter(), texts)
+
+    @cached_property
+    def published_report(self):
+        """A published monitoring report (one for the whole site: publishing renders its PDFs)."""
+        from models.monitoring import MonitoringReport
+        from services import monitoring
+
+        found = MonitoringReport.select().where(MonitoringReport.published_at.is_null(False)).first()
+        if found is not None:
+            return found
+        texts = {name: "Жарияланған мәтін" for name in ("findings_kk", "findings_ru", "recommendations_kk",
+                                                        "recommendations_ru")}
+        report = monitoring.create_report(self.admin, self._free_quarter(), texts)
+        with self.site.app.test_request_context():
+            return monitoring.publish(self.admin, report)
+
+    def _free_quarter(self):
+        from models.monitoring import MonitoringReport
+        from services.quarters import Quarter
+
+        quarter = Quarter.of(self.today).previous()
+        while MonitoringReport.select().where(MonitoringReport.quarter == quarter.code).exists():
+            quarter = quarter.previous()
+        return quarter.code
+
     def make_all(self):
         """Every record at once (so that pages which list records have the other side's to leak)."""
         for name in ("survey", "activity", "parent_slug", "curator", "certificate", "checkin_code", "material",
@@ -314,6 +366,10 @@ PARAMS = {
     "kind": (False, lambda r: "surveys"),
     "fmt": (False, lambda r: "csv"),
     "state": (False, lambda r: "present"),
+    "monitoring:report_id": (False, lambda r: r.report.id),
+    "monitoring.report_pdf:report_id": (False, lambda r: r.published_report.id),
+    "monitoring.district_pdf:report_id": (False, lambda r: r.published_report.id),
+    "monitoring:lang": (False, lambda r: "kk"),
 }
 
 
