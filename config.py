@@ -55,5 +55,7 @@ class Config:
     PUBLIC_BASE_URL = ""
     # Rows per page in record lists.
     PAGE_SIZE = 25
+    # Stylesheets and scripts are sent without comments and indentation (False: as written, for debugging).
+    MINIFY_STATIC = True
     # Parent confirmations per address and school per hour; None keeps the built-in 20 (load tests raise it).
     PARENT_CONFIRMATIONS_PER_ADDRESS = None

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from forms.directory import ROLE_LABELS
 from models.auth import ROLE_ADMIN, ROLE_DISTRICT, ROLE_MONITOR, ROLE_SCHOOL
 from views import (
+    assets,
     audit,
     auth,
     directory,
@@ -12,6 +13,7 @@ from views import (
     hooks,
     main,
     materials,
+    monitoring,
     offline,
     outreach,
     personal_data,
@@ -35,6 +37,7 @@ BLUEPRINTS = [
     tallies.bp,
     training.bp,
     personal_data.bp,
+    monitoring.bp,
 ]
 
 ALL_ROLES = (ROLE_ADMIN, ROLE_MONITOR, ROLE_DISTRICT, ROLE_SCHOOL)
@@ -58,6 +61,8 @@ NAV = [
      _l("Find a training participant, export what is stored about them, erase it on request."), (ROLE_ADMIN,)),
     ("materials.index", _l("Materials"), _l("The model regulation and methodological materials to download."),
      ALL_ROLES),
+    ("monitoring.index", _l("Monitoring"),
+     _l("Trends quarter by quarter, schools that need attention and the quarterly monitoring reports."), ALL_ROLES),
 ]
 
 
@@ -68,6 +73,7 @@ def nav_for(user):
 
 
 def init_app(app):
+    assets.init_app(app)
     app.before_request(load_user)
     app.after_request(hooks.remember_language)
     app.after_request(hooks.security_headers)
