@@ -459,15 +459,15 @@ class Phone:
         self.token = None
         status, data = self.request("GET", "/csrf-token", headers={"Accept": "application/json"})
         if status != 200:
-            raise RuntimeError(f"/csrf-token answered {status}")
+            raise RuntimeError(f"/csrf-token answered {status}: {data[:300]!r}")
         self.token = json.loads(data)["csrf_token"]
 
     def sign_in(self, username, password):
         self.fetch_token()
-        status, _data = self.request("POST", "/login", {"username": username, "password": password,
-                                                        "csrf_token": self.token})
+        status, data = self.request("POST", "/login", {"username": username, "password": password,
+                                                       "csrf_token": self.token})
         if status != 302:
-            raise RuntimeError(f"signing in as {username} answered {status}")
+            raise RuntimeError(f"signing in as {username} answered {status}: {data[:300]!r}")
         self.fetch_token()  # signing in starts a new session, with a new token
 
 
@@ -495,8 +495,8 @@ def plan(setup, per_kind, clients, seed=420):
     for name, kind in KINDS.items():
         repeats = set(rng.sample(range(per_kind // 10, per_kind), per_kind // REPEAT_SHARE))
         items, distinct = [], []
+        lag = 2  # repeat what was sent some rounds ago, mostly acknowledged by now
         for position in range(per_kind):
-            lag = 2  # repeat what was sent some rounds ago, mostly acknowledged by now
             client = (position * len(KINDS) + len(per_kind_plans)) % clients
             if position in repeats and len(distinct) > lag:
                 original = distinct[rng.randrange(len(distinct) - lag)]
@@ -720,7 +720,8 @@ def run(url, folder, per_kind, clients, engine, crash=True, progress=None):
         try:
             barrier.wait(timeout=120)
         except threading.BrokenBarrierError:
-            raise (errors or [RuntimeError("the clients did not sign in within 120 s")])[0] from None
+            errors.append(RuntimeError("the clients did not sign in within 120 s"))
+            raise RuntimeError(f"{errors[0]}\nserver log:\n{server.log_tail()}") from errors[0]
         say(f"{engine}: {len(submissions)} submissions from {clients} clients")
         start = time.monotonic()
         deadline = start + max(300, len(submissions) / 10)  # bounded, even at 10 submissions a second
@@ -739,7 +740,7 @@ def run(url, folder, per_kind, clients, engine, crash=True, progress=None):
         if any(thread.is_alive() for thread in threads):
             raise RuntimeError(f"clients still running after {result.seconds:.0f} s")
         if errors:
-            raise errors[0]
+            raise RuntimeError(f"a client failed: {errors[0]!r}\nserver log:\n{server.log_tail()}") from errors[0]
     finally:
         server.stop()
     result.server_problems = server.log_problems()

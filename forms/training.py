@@ -134,6 +134,8 @@ class EventForm(BaseForm):
         names = ("title_kk", "title_ru", "kind", "hours", "venue", "online_url", "organizer_kk", "organizer_ru",
                  "capacity", "registration_opens", "registration_closes", "status")
         data = {name: self[name].data for name in names}
+        for name in ("venue", "online_url"):  # optional: a field left out of the post is None, stored as ""
+            data[name] = data[name] or ""
         data["days"] = self.dates.data
         data["min_days"] = self.min_days.data if self.rule.data == RULE_MIN_DAYS else None
         return data
