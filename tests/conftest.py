@@ -11,7 +11,7 @@ import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from peewee import sort_models
+from peewee import AutoField, sort_models
 
 from db import db, open_database, sqlite_url
 from models import ALL_MODELS
@@ -115,16 +115,21 @@ def seed_rows():
 
 
 def reset_postgres(database, template_url):
-    """Empty every table, then put the migrations' seed rows back with their ids."""
+    """Empty every table, then put the migrations' seed rows back with their ids and restart the id sequences.
+
+    DELETE, dependents first, rather than TRUNCATE: a test leaves a few rows, and TRUNCATE makes new files for
+    every table (about 80 ms a test against 5)."""
     seeds = SEEDS[template_url]
-    tables = ", ".join(f'"{m._meta.table_name}"' for m in ALL_MODELS)
     with database.atomic():
-        database.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        for model in reversed(sort_models(ALL_MODELS)):
+            database.execute_sql(f'DELETE FROM "{model._meta.table_name}"')
         for model, rows in seeds:
             model.insert_many(rows).execute()
-            table = model._meta.table_name
-            database.execute_sql(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-                                 f"(SELECT MAX(id) FROM \"{table}\"))")
+        for model in ALL_MODELS:
+            if isinstance(model._meta.primary_key, AutoField):
+                table, column = model._meta.table_name, model._meta.primary_key.column_name
+                database.execute_sql(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{column}'), "
+                                     f'COALESCE((SELECT MAX("{column}") FROM "{table}"), 0) + 1, false)')
 
 
 @pytest.fixture

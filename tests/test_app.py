@@ -57,16 +57,17 @@ def test_default_database_is_sqlite_in_instance(tmp_path, monkeypatch):
     assert database_url(app) == "sqlite:///" + str(tmp_path / "kelisim.db")
 
 
-def test_sqlite_pragmas(app):
-    from db import db, is_sqlite
+def test_sqlite_pragmas(tmp_path):
+    """The embedded database is opened with WAL, foreign keys, a busy timeout and synchronous=NORMAL (checked in
+    both runs: the PostgreSQL run opens a SQLite file of its own)."""
+    from db import open_database, sqlite_url
 
-    if not is_sqlite():
-        pytest.skip("SQLite pragmas apply to the SQLite run only")
-    with db.connection_context():
-        assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
-        assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] >= 1000
-        assert db.execute_sql("PRAGMA synchronous").fetchone()[0] == 1
+    database = open_database(sqlite_url(str(tmp_path / "pragmas.db")))
+    with database.connection_context():
+        assert database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert database.execute_sql("PRAGMA busy_timeout").fetchone()[0] >= 1000
+        assert database.execute_sql("PRAGMA synchronous").fetchone()[0] == 1
 
 
 def test_security_headers_on_every_page(client):
