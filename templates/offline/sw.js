@@ -1,5 +1,6 @@
 /* Kelisim service worker: the app shell precached under a versioned name, visited form pages kept for
-   offline use (network first), the offline page as a last resort, and Background Sync for the outbox.
+   offline use (network first; the kept copy when the network is slow), the offline page as a last resort,
+   and Background Sync for the outbox.
    Never cached: POSTs, JSON, /csrf-token, other sites, pages not marked "X-Kelisim-Cache: form". */
 "use strict";
 
@@ -46,18 +47,37 @@ async function keepPage(url, response) {
   }
 }
 
+// On a slow line a form page kept from an earlier visit is shown once the network has taken this long; the
+// network's answer still comes in and refreshes the kept copy for the next visit.
+const SLOW_NETWORK_MS = 700;
+
+function keptPage(url) {
+  // caches.match, not caches.open: opening would make the cache again after signing out erased it.
+  return caches.match(keyOf(url), { cacheName: PAGES_CACHE, ignoreVary: true });
+}
+
 async function networkFirst(event) {
   const request = event.request;
-  try {
-    const response = await fetch(request);
+  const network = fetch(request).then((response) => {
     if (isFormPage(response)) {
       event.waitUntil(keepPage(request.url, response.clone()));
     }
     return response;
+  });
+  const kept = await keptPage(request.url);
+  if (kept) {
+    const slow = new Promise((resolve) => setTimeout(() => resolve(null), SLOW_NETWORK_MS));
+    const answer = await Promise.race([network.catch(() => null), slow]);
+    if (answer) {
+      return answer;
+    }
+    event.waitUntil(network.catch(() => null));
+    return kept;
+  }
+  try {
+    return await network;
   } catch (err) {
-    const pages = await caches.open(PAGES_CACHE);
-    const cached = (await pages.match(keyOf(request.url), { ignoreVary: true })) ||
-      (await caches.match(keyOf(request.url), { cacheName: SHELL_CACHE, ignoreVary: true })) ||
+    const cached = (await caches.match(keyOf(request.url), { cacheName: SHELL_CACHE, ignoreVary: true })) ||
       (await caches.match(OFFLINE_URL, { cacheName: SHELL_CACHE, ignoreVary: true }));
     return cached || new Response("Offline", { status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } });
   }

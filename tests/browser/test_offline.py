@@ -6,6 +6,7 @@ import time
 from datetime import date
 
 import pytest
+from flask import request
 
 from models.surveys import CaseSurvey
 from services import auth
@@ -200,3 +201,43 @@ def test_signing_out_with_unsent_forms_warns_and_erases_only_when_asked(live_ser
     page.wait_for_url(f"{live_server}/login")
     assert outbox_size(page) == 0 and CaseSurvey.select().count() == 0
     assert page.evaluate("caches.keys().then(keys => keys.filter(k => k.startsWith('kelisim-pages-')).length)") == 0
+
+
+def test_a_slow_line_gets_the_kept_form_page_then_a_fresh_copy(app, live_server, phone, world):
+    """Network first, but not at any price: when the server is slow the worker shows the copy of the form page it
+    kept, and the server's late answer replaces that copy for the next visit."""
+    served = {"n": 0, "delay": 0.0}
+
+    @app.before_request
+    def slow_form():
+        if request.path == "/surveys/new" and served["delay"]:
+            time.sleep(served["delay"])
+
+    @app.after_request
+    def number_answers(response):
+        if request.path == "/surveys/new":
+            served["n"] += 1
+            response.headers["X-Test-Answer"] = str(served["n"])
+        return response
+
+    page = phone.new_page()
+    sign_in(page, live_server)
+    worker_ready(page)
+    kept = "caches.keys().then(ks => Promise.all(ks.filter(k => k.startsWith('kelisim-pages-')).map(k => " \
+           "caches.open(k).then(c => c.match(location.origin + '/surveys/new'))))).then(rs => rs.find(Boolean))" \
+           ".then(r => r ? r.headers.get('X-Test-Answer') : null)"
+    eventually(page, f"{kept}.then(n => n !== null)")
+    first_kept = page.evaluate(kept)
+
+    served["delay"] = 2.0
+    response = page.goto(f"{live_server}/surveys/new")
+    assert response.from_service_worker and response.headers["x-test-answer"] == first_kept
+    assert page.get_by_role("button", name="Сауалнаманы жіберу").is_visible()
+    # The slow answer arrives later and is kept in place of the old copy.
+    eventually(page, f"{kept}.then(n => n !== {first_kept!r})")
+    refreshed = page.evaluate(kept)
+    assert int(refreshed) > int(first_kept)
+
+    served["delay"] = 0.0
+    response = page.goto(f"{live_server}/surveys/new")  # a quick server: its own answer, not the kept one
+    assert int(response.headers["x-test-answer"]) > int(refreshed)
