@@ -13,7 +13,7 @@ today (a report: as of the day after its quarter).
 import json
 from datetime import date, datetime, timedelta
 
-from flask_babel import force_locale, format_decimal
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import Case, IntegrityError, fn
@@ -25,12 +25,16 @@ from services import DomainError, audit, setup, storage
 from services.quarters import Quarter
 from services.tallies import (
     AGREEMENT_OUTCOMES,
+    COUNT,
+    MEAN,
     _count_if,
+    _int_rows,
     _narrow,
     _outreach_models,
     _school_filter,
     _survey_model,
     _training_models,
+    display,
     mean,
     share,
     small,
@@ -68,13 +72,6 @@ def tick(quarter):
 # ---------------------------------------------------------------- trends, in the database
 
 
-def _read(query, keys):
-    """{(key columns...): {alias: int}} from an aggregate query whose first ``keys`` columns are the group."""
-    names = [column._alias for column in query._returning[keys:]]
-    return {tuple(row[:keys]): dict(zip(names, (int(v or 0) for v in row[keys:]), strict=True))
-            for row in db.execute(query).fetchall()}
-
-
 def _grouped(query, school_field, by_district, district_id, school_id, *group):
     """The query narrowed to the scope and grouped by district (when asked) and ``group``."""
     if by_district:
@@ -106,7 +103,7 @@ def series(quarters, district_id=None, school_id=None, by_district=False):
                               fn.SUM(survey.satisfaction).alias("satisfaction_sum"),
                               fn.COUNT(survey.satisfaction).alias("satisfaction_n")).where(survey.quarter.in_(codes))
         query = _grouped(query, survey.school, by_district, district_id, school_id, survey.quarter)
-        for key, row in _read(query, keys + 1).items():
+        for key, row in _int_rows(query, keys + 1).items():
             put(key[0] if by_district else None, key[-1], row)
     models = _outreach_models()
     if models is not None:
@@ -120,14 +117,14 @@ def series(quarters, district_id=None, school_id=None, by_district=False):
                         fn.SUM(Case(None, [(held, activity.parents_reached)], 0)).alias(f"reached_{index}")]
         query = activity.select(*head, *columns).where(activity.held_on.between(quarters[0].start, quarters[-1].end))
         query = _grouped(query, activity.school, by_district, district_id, school_id)
-        for key, row in _read(query, keys).items():
+        for key, row in _int_rows(query, keys).items():
             for index, code in enumerate(codes):
                 put(key[0] if by_district else None, code, {"activities": row[f"activities_{index}"],
                                                             "parents_reached": row[f"reached_{index}"]})
         query = confirmation.select(*head, confirmation.quarter, fn.COUNT(confirmation.id).alias("confirmations"))
         query = _grouped(query.where(confirmation.quarter.in_(codes)), confirmation.school, by_district,
                          district_id, school_id, confirmation.quarter)
-        for key, row in _read(query, keys + 1).items():
+        for key, row in _int_rows(query, keys + 1).items():
             put(key[0] if by_district else None, key[-1], row)
     models = _training_models()
     if models is not None:
@@ -140,7 +137,7 @@ def series(quarters, district_id=None, school_id=None, by_district=False):
                  .join(certificate, on=(certificate.registration == registration.id))
                  .where(registration.position.in_(setup.CURATOR_POSITIONS), certificate.revoked_at.is_null()))
         query = _grouped(query, registration.school, by_district, district_id, school_id)
-        for key, row in _read(query, keys).items():
+        for key, row in _int_rows(query, keys).items():
             for index, code in enumerate(codes):
                 put(key[0] if by_district else None, code, {"curators_trained": row[f"trained_{index}"]})
     return result
@@ -206,12 +203,9 @@ def trend_view(points, suppress=True, today=None):
 
 
 def cell_text(value):
-    """A figure as printed in the reader's language: "—" where not shown, "<5" as it is."""
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return format_decimal(value, format="0.0")
-    return value if isinstance(value, str) else format_decimal(value)
+    """A figure as printed in the reader's language: "—" where not shown, "<5" as it is, a mean to one decimal
+    (the tallies' cells: shares here are whole numbers under a "%" heading)."""
+    return display(value, MEAN if isinstance(value, float) else COUNT)
 
 
 # ---------------------------------------------------------------- thresholds
@@ -270,7 +264,7 @@ def _survey_counts(quarters, district_id, school_id):
              .where(survey.quarter.in_([q.code for q in quarters])))
     query = _narrow(query, _school_filter(survey.school, district_id, school_id)).group_by(survey.school,
                                                                                            survey.quarter)
-    return _read(query, 2)
+    return _int_rows(query, 2)
 
 
 def flags(district_id=None, school_id=None, today=None, limits=None):

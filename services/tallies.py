@@ -176,12 +176,14 @@ def _count_if(condition):
     return fn.SUM(Case(None, [(condition, 1)], 0))
 
 
-def _int_rows(query):
-    """{school id: {figure: int}} from an aggregate query whose first column is the school and the others are
-    aliased figures; read from the cursor as they are (no model conversion: thousands of rows)."""
-    names = [column._alias for column in query._returning[1:]]
-    return {row[0]: dict(zip(names, (int(v or 0) for v in row[1:]), strict=True))
-            for row in db.execute(query).fetchall()}
+def _int_rows(query, keys=None):
+    """{group: {figure: int}} from an aggregate query whose first columns are the group and the others are aliased
+    figures; read from the cursor as they are (no model conversion: thousands of rows). The group is the first
+    column (a school id), or with ``keys`` the tuple of the first ``keys`` columns (none, one or several)."""
+    width = 1 if keys is None else keys
+    names = [column._alias for column in query._returning[width:]]
+    return {(row[0] if keys is None else tuple(row[:width])):
+            dict(zip(names, (int(v or 0) for v in row[width:]), strict=True)) for row in db.execute(query).fetchall()}
 
 
 def _survey_period(survey, period):

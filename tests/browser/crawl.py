@@ -1,10 +1,10 @@
 """What the crawl of every page (test_crawl.py) needs: the pages, found in the app's URL map and filled from
 records made for the crawl, and the checks that each page must pass in the browser.
 
-A route is a page when it answers GET with HTML. Its arguments are filled by name (and, where one name means
-two things, by endpoint) from CrawlRecords, then from the access matrix's PARAMS (tests/access_matrix.py), which
-every new route needs anyway; a route whose arguments cannot be filled fails the crawl, so a page added later is
-never skipped silently. Pages with tables are also checked as printed on A4.
+A route is a page when it answers GET with HTML. Its arguments are filled as the access matrix fills them (its
+PARAMS and Records, tests/access_matrix.py), which every new route needs anyway; a route whose arguments cannot
+be filled fails the crawl, so a page added later is never skipped silently. Pages with tables are also checked
+as printed on A4.
 """
 
 import asyncio
@@ -12,7 +12,6 @@ import os
 import re
 import threading
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from functools import cached_property
 
 from axe_playwright_python.base import AXE_FILE_PATH
@@ -62,65 +61,38 @@ class Unresolved(Exception):
 
 @dataclass
 class CrawlRecords:
-    """Argument values by name, and by (endpoint, name) where one name means different things; then what the
-    access matrix (tests/access_matrix.py PARAMS, which every new route must have) builds the address from."""
+    """Argument values from the access matrix's Records of the school "school" (tests/access_matrix.py PARAMS,
+    which every new route must have); a converter with fixed choices (<any(csv, xlsx):fmt>) gives its first."""
 
-    values: dict
-    by_endpoint: dict = field(default_factory=dict)
-    matrix_records: object = None
+    matrix_records: object
 
     def value(self, endpoint, name, converter):
         from tests.access_matrix import param
 
-        if name in self.by_endpoint.get(endpoint, {}):
-            return self.by_endpoint[endpoint][name]
-        if name in self.by_endpoint.get(endpoint.split(".")[0], {}):
-            return self.by_endpoint[endpoint.split(".")[0]][name]
-        if name in self.values:
-            return self.values[name]
         found = param(endpoint, name)
-        if found is not None and self.matrix_records is not None:
+        if found is not None:
             return found[1](self.matrix_records)
         items = getattr(converter, "items", None)
-        if items:  # <any(csv, xlsx):fmt>: one of them is enough (sorted, so the run is the same every time)
+        if items:  # one of them is enough (sorted, so the run is the same every time)
             return sorted(items)[0]
         raise KeyError(name)
 
 
 def make_records(app, world):
-    """One record of each kind a page is about, in the school "school" (KRG), visible to school, district
-    and admin."""
-    from models.setup import SchoolSetup, SetupDeadline
-    from services import certificates, outreach, training
-    from services.quarters import Quarter
+    """The records pages are about, in the school "school" (KRG), visible to school, district and admin: the
+    access matrix's, and besides them what makes the school's other pages show content (its checklist, a parent's
+    confirmation, the model regulation at /materials/model-regulation)."""
+    from models.materials import Material
+    from models.setup import SchoolSetup
     from tests import factories
 
-    school, curator, admin = world.schools["school"], world.users["school"], world.users["admin"]
-    survey = factories.make_survey(school, created_by=curator)
-    activity = factories.make_outreach(school, created_by=curator)
+    school, admin = world.schools["school"], world.users["admin"]
     factories.make_confirmation(school)
     if not SchoolSetup.select().where(SchoolSetup.school == school).exists():  # the demo data may have one
         factories.make_setup(school)
-    deadline = SetupDeadline.select().first() or factories.set_deadlines(
-        ("service_created", date.today() + timedelta(days=30)))[0]
-    event = factories.make_event(admin)
-    day = training.event_days(event)[0]
-    registration = factories.make_registration(event, school)
-    training.mark_present(admin, registration, day)
-    certificate = certificates.issue(registration, admin)
-    material = factories.make_material(admin, kind="model_regulation")  # also reached at /materials/model-regulation
-    parent_slug = outreach.links_for([school.id])[school.id]
-    values = dict(survey_id=survey.id, activity_id=activity.id, event_id=event.id, day_id=day.id,
-                  registration_id=registration.id, material_id=material.id, number=1, school_id=school.id,
-                  user_id=curator.id, deadline_id=deadline.id, certificate_id=certificate.id, token=registration.token,
-                  period=Quarter.of(date.today()).code, district_code=school.district.code)
-    by_endpoint = {
-        "training": {"slug": event.slug},
-        "outreach": {"slug": parent_slug},
-        "training.checkin": {"code": training.checkin_code(app.config["SECRET_KEY"], event.id, day.day)},
-        "training.verify": {"code": certificate.code},
-    }
-    return CrawlRecords(values, by_endpoint, MatrixSite(app, world).records())
+    if not Material.select().where(Material.kind == "model_regulation").exists():
+        factories.make_material(admin, kind="model_regulation")
+    return CrawlRecords(MatrixSite(app, world).records())
 
 
 class MatrixSite:
@@ -158,7 +130,7 @@ def fill(rule, records):
             missing.append(name)
     if missing:
         raise Unresolved(f"{rule.rule} ({rule.endpoint}): no value for {', '.join(missing)}; "
-                         "add it to PARAMS in tests/access_matrix.py (or to make_records() in tests/browser/crawl.py)")
+                         "add it to PARAMS in tests/access_matrix.py")
     return rule.build(values, append_unknown=False)[1]
 
 
