@@ -72,7 +72,7 @@ def users_create(username, role, full_name, password):
     """Create a region admin (or monitor) account."""
     from services import auth
 
-    problem = auth.password_problem(password, current_app.config["PASSWORD_MIN_LENGTH"], username)
+    problem = auth.password_problem(password, current_app.config["PASSWORD_MIN_LENGTH"], username, full_name)
     if problem:
         raise click.ClickException(str(problem))
     with db.connection_context():

@@ -35,6 +35,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     # How long "remember me" keeps a curator signed in (offline stretches on phones).
     PERMANENT_SESSION_LIFETIME = timedelta(days=30)
+    # A session's "last seen" is written at most this often, in seconds (not on every request).
+    SESSION_TOUCH_SECONDS = 300
     # Largest request body accepted, in bytes (uploads included).
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     # Largest file accepted into the materials library, in bytes (below MAX_CONTENT_LENGTH, so it gets a field message).

@@ -1,9 +1,10 @@
 """The database: one proxy bound per app from DATABASE_URL, opened and closed per request."""
 
 import os
+import uuid
 
 from flask import Flask
-from peewee import DatabaseProxy, Model, SqliteDatabase
+from peewee import DatabaseProxy, Model, SqliteDatabase, UUIDField
 from playhouse.db_url import connect
 
 db = DatabaseProxy()
@@ -13,6 +14,20 @@ class BaseModel(Model):
     class Meta:
         database = db
         legacy_table_names = False
+
+
+class ClientUUIDField(UUIDField):
+    """The client_uuid of an offline-capable submission, on every model that has one: stored and compared in one
+    canonical form (32 lower-case hex digits; PostgreSQL's uuid type), whatever case the phone sent it in, so that
+    "ABC..." and "abc..." are one submission. (peewee's UUIDField passes a 32-character string through as is.)"""
+
+    def db_value(self, value):
+        if isinstance(value, str):
+            try:
+                value = uuid.UUID(value.strip())
+            except ValueError:
+                return value  # not a UUID: compared as is, matches nothing stored
+        return super().db_value(value)
 
 
 def sqlite_url(path):

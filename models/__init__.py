@@ -1,7 +1,7 @@
 """All models of Kelisim; ALL_MODELS is what migrations must produce."""
 
 from models.audit import AuditEvent
-from models.auth import LoginFailure, User
+from models.auth import LoginFailure, User, UserSession
 from models.directory import District, School
 from models.materials import FileBlob, Material, MaterialVersion
 from models.monitoring import MonitoringReport, MonitoringSettings
@@ -16,6 +16,7 @@ ALL_MODELS = [
     School,
     User,
     LoginFailure,
+    UserSession,
     AuditEvent,
     RateEvent,
     OutreachActivity,

@@ -1,4 +1,4 @@
-"""Accounts, their roles and the record of failed logins used for throttling."""
+"""Accounts, their roles, their signed-in sessions and the record of login attempts used for throttling."""
 
 from datetime import datetime
 
@@ -39,8 +39,23 @@ class User(BaseModel):
         return self.role == ROLE_ADMIN
 
 
+class UserSession(BaseModel):
+    """One signed-in browser. Its cookie carries a random key; only the key's digest is stored, and every request
+    checks the row, so that logging out, a password change or a block ends the session wherever its cookie went."""
+
+    user = ForeignKeyField(User, backref="sessions", on_delete="CASCADE", index=True)
+    key_hash = CharField(max_length=64, unique=True)
+    # As the browser names itself in its User-Agent, shortened ("Chrome on Android").
+    device = CharField(max_length=100, default="")
+    created_at = DateTimeField(default=datetime.utcnow)
+    # Updated at most every SESSION_TOUCH_SECONDS, not on every request.
+    last_seen_at = DateTimeField(default=datetime.utcnow)
+    ended_at = DateTimeField(null=True)
+
+
 class LoginFailure(BaseModel):
-    """One failed login; counted per (username, address) inside a sliding window."""
+    """One login attempt not (yet) known to succeed: recorded before the password is checked and removed by a
+    success, so that parallel attempts count each other; counted per (username, address) in a sliding window."""
 
     username = CharField(max_length=64)
     address = CharField(max_length=64)

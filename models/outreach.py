@@ -5,9 +5,9 @@ Confirmations are counts, not identities: no names, no phone numbers, no child d
 
 from datetime import datetime
 
-from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField, UUIDField
+from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
-from db import BaseModel
+from db import BaseModel, ClientUUIDField
 from models.auth import User
 from models.directory import School
 
@@ -31,7 +31,7 @@ class OutreachActivity(BaseModel):
     created_at = DateTimeField(default=datetime.utcnow)
     updated_at = DateTimeField(default=datetime.utcnow)
     # Made on the phone when the form opens: a repeated post of the same submission creates nothing.
-    client_uuid = UUIDField(unique=True)
+    client_uuid = ClientUUIDField(unique=True)
     client_fingerprint = CharField(max_length=64)
 
     class Meta:
@@ -55,7 +55,7 @@ class ParentConfirmation(BaseModel):
     grade_band = CharField(max_length=8, default="")
     language = CharField(max_length=8, default="")
     would_turn = CharField(max_length=8, default="")
-    client_uuid = UUIDField(unique=True)
+    client_uuid = ClientUUIDField(unique=True)
     client_fingerprint = CharField(max_length=64)
 
     class Meta:

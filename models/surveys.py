@@ -5,7 +5,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
-from db import BaseModel
+from db import BaseModel, ClientUUIDField
 from models.auth import User
 from models.directory import School
 
@@ -56,7 +56,7 @@ class CaseSurvey(BaseModel):
     school = ForeignKeyField(School, backref="surveys", on_delete="RESTRICT", index=True)
     created_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     # Made on the phone when the form opened: a repeat of the same submission creates nothing.
-    client_uuid = CharField(max_length=36, unique=True)
+    client_uuid = ClientUUIDField(unique=True)
     client_fingerprint = CharField(max_length=64)
     received_on = DateField()
     closed_on = DateField()

@@ -11,10 +11,9 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     TextField,
-    UUIDField,
 )
 
-from db import BaseModel
+from db import BaseModel, ClientUUIDField
 from models.auth import User
 from models.directory import District, School, localized
 
@@ -120,7 +119,7 @@ class Registration(BaseModel):
     email = CharField(max_length=254, default="")
     consent_at = DateTimeField()
     registered_at = DateTimeField(default=datetime.utcnow)
-    client_uuid = UUIDField(unique=True)
+    client_uuid = ClientUUIDField(unique=True)
     client_fingerprint = CharField(max_length=64)
 
     class Meta:
@@ -138,7 +137,7 @@ class Attendance(BaseModel):
     method = CharField(max_length=8)
     # Who ticked the roster; None for a self check-in.
     marked_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
-    client_uuid = UUIDField(unique=True)
+    client_uuid = ClientUUIDField(unique=True)
     client_fingerprint = CharField(max_length=64)
 
     class Meta:

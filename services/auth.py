@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from db import db
 from models.auth import ROLE_DISTRICT, ROLE_SCHOOL, LoginFailure, User
-from services import DomainError, audit
+from services import DomainError, audit, sessions
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so both paths cost the same time.
@@ -39,8 +39,18 @@ def common_passwords():
         return frozenset(line.strip() for line in fh if line.strip())
 
 
-def password_problem(password, min_length=10, username=""):
-    """A translatable reason why the password is refused, or None."""
+# The service's own names, and the demo accounts' password: guessable by anyone who has seen the service.
+SERVICE_WORDS = ("kelisim", "келісім", "kelisim-demo", "mediation", "медиация")
+# zxcvbn's score (0-4) a password needs: 3 is "safely unguessable" against an online attack and slows an offline one.
+MIN_SCORE = 3
+# zxcvbn's time grows with the length; the part beyond this is not what makes a password weak.
+_JUDGED_LENGTH = 64
+
+
+def password_problem(password, min_length=10, username="", full_name="", current_hash=None):
+    """A translatable reason why the password is refused (saying what to do instead), or None: too short, on the
+    list of common passwords, easy to guess by zxcvbn's estimate (with the user's name, username and the service's
+    names as words an attacker tries first), or the current password again."""
     if len(password) < min_length:
         return _l("The password must be at least %(n)s characters long.", n=min_length)
     lowered = password.lower()
@@ -48,25 +58,44 @@ def password_problem(password, min_length=10, username=""):
         return _l("This password is too common. Choose another one.")
     if username and username.lower() in lowered:
         return _l("The password must not contain the username.")
-    return None
+    if current_hash and _verify(current_hash, password):
+        return _l("The new password must differ from the current one. Choose a password you have not used here.")
+    from zxcvbn import zxcvbn
+
+    context = [word for word in (username, full_name, *full_name.split(), *SERVICE_WORDS) if len(word) >= 3]
+    judged = zxcvbn(password[:_JUDGED_LENGTH], user_inputs=context)
+    if judged["score"] >= MIN_SCORE:
+        return None
+    if any(match.get("dictionary_name") == "user_inputs" for match in judged["sequence"]):
+        return _l("The password is built on your name or the service's name and is easy to guess. Use three or four "
+                  "unrelated words, or a longer phrase only you know.")
+    return _l("This password is easy to guess. Make it longer: three or four unrelated words, or a phrase only you "
+              "know; not names, dates or keyboard patterns.")
 
 
 def authenticate(username, password, address, max_failures=5, window_seconds=900):
-    """The active user with this password, or raise InvalidCredentials / LoginThrottled."""
-    username = (username or "").strip().lower()
-    since = datetime.utcnow() - timedelta(seconds=window_seconds)
-    failures = (
-        LoginFailure.select(LoginFailure.at)
-        .where(LoginFailure.username == username, LoginFailure.address == address, LoginFailure.at > since)
-        .order_by(LoginFailure.at)
-    )
-    if failures.count() >= max_failures:
-        oldest = failures.first().at
+    """The active user with this password, or raise InvalidCredentials / LoginThrottled.
+
+    The attempt is recorded (and committed) before the password is checked, and then counted with every other
+    attempt in the window: of parallel attempts, only those that land among the first ``max_failures`` are
+    checked, on any number of workers and on both engines (a check-then-record let a sixth one through)."""
+    username = (username or "").strip().lower()[:64]
+    address = (address or "")[:64]
+    now = datetime.utcnow()
+    since = now - timedelta(seconds=window_seconds)
+    with db.atomic():
+        attempt = LoginFailure.create(username=username, address=address, at=now)
+    attempts = LoginFailure.select(LoginFailure.id, LoginFailure.at).where(
+        LoginFailure.username == username, LoginFailure.address == address, LoginFailure.at > since)
+    # Every attempt committed so far counts, this one included (ids or times could order them wrongly: a row
+    # with a lower id may commit later). The k-th attempt to commit sees at least k, so at most max_failures pass.
+    if attempts.count() > max_failures:
+        LoginFailure.delete().where(LoginFailure.id == attempt.id).execute()  # refused unchecked: not a failure
+        oldest = attempts.order_by(LoginFailure.at).first().at
         remaining = (oldest + timedelta(seconds=window_seconds) - datetime.utcnow()).total_seconds()
         raise LoginThrottled(max(1, int(remaining // 60) + 1))
     user = User.get_or_none(User.username == username)
     if not _verify(user.password_hash if user else _DUMMY_HASH, password) or not user or not user.is_active:
-        LoginFailure.create(username=username, address=address)
         raise InvalidCredentials(_l("Wrong username or password."))
     with db.atomic():
         LoginFailure.delete().where(LoginFailure.username == username, LoginFailure.address == address).execute()
@@ -89,18 +118,21 @@ def check_password(user, password):
 
 
 def change_password(user, new_password):
-    """Set a new password and end every other session of this user."""
+    """Set a new password and end every session of this user (the view starts a new one for this device)."""
     with db.atomic():
         user.password_hash = hash_password(new_password)
         user.must_change_password = False
         user.session_version += 1
         user.save()
+        sessions.end_all(user)
         audit.record(user, "user.password_changed", user)
     return user
 
 
 def end_sessions(user):
-    User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()
+    with db.atomic():
+        User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()
+        sessions.end_all(user)
 
 
 def create_user(actor, username, password, role, full_name="", district=None, school=None, must_change=False):
@@ -134,6 +166,7 @@ def update_user(actor, user, full_name, is_active, role=None, district=None, sch
             user.school = school if role == ROLE_SCHOOL else None
         if user.is_active and not is_active:
             user.session_version += 1
+            sessions.end_all(user)
         user.is_active = is_active
         user.save()
         audit.record(actor, "user.updated", user)
@@ -154,6 +187,7 @@ def reset_password(actor, user):
         user.must_change_password = True
         user.session_version += 1
         user.save()
+        sessions.end_all(user)
         LoginFailure.delete().where(LoginFailure.username == user.username).execute()
         audit.record(actor, "user.password_reset", user)
     return password

@@ -23,7 +23,7 @@ import pytest
 
 from db import db, open_database, sqlite_url
 from models import ALL_MODELS
-from models.auth import ROLE_SCHOOL, User
+from models.auth import ROLE_SCHOOL, User, UserSession
 from tests import factories
 from tests.conftest import ENGINE, migrate, new_database_url, reset_postgres
 
@@ -119,6 +119,9 @@ POST /schools/<school_id>/edit                                           school 
 POST /schools/<school_id>/edit                                           school2 L    403  403  403  403  400
 GET  /schools/new                                                                L    403  403  403  403  200
 POST /schools/new                                                                L    403  403  403  403  400
+GET  /sessions                                                                   L    200  200  200  200  200
+POST /sessions/<session_id>/end                                                  L    404  404  404  404  404
+POST /sessions/end-all                                                           L    L    L    L    L    L
 GET  /setup                                                                      L    200  200  200  200  200
 GET  /setup/deadlines                                                            L    200  200  200  200  200
 POST /setup/deadlines/<deadline_id>/delete                                       L    403  403  403  403  302
@@ -252,6 +255,14 @@ class Records:
         return factories.make_user(ROLE_SCHOOL, school=self.school, full_name=f"{self.marker} Куратор")
 
     @cached_property
+    def user_session(self):
+        """A session of the curator account (no role of the matrix): someone else's session for every reader."""
+        from services import sessions
+
+        sessions.start(self.curator, "Matrix")
+        return self.curator.sessions.get()
+
+    @cached_property
     def event(self):
         return factories.make_event(self.admin) if self.fresh else self.site.shared_event
 
@@ -362,6 +373,7 @@ PARAMS = {
     "material_id": (False, lambda r: r.material.id),
     "number": (False, lambda r: 1),
     "deadline_id": (False, lambda r: r.deadline.id),
+    "session_id": (False, lambda r: r.user_session.id),
     "period": (False, lambda r: r.quarter),
     "kind": (False, lambda r: "surveys"),
     "fmt": (False, lambda r: "csv"),
@@ -487,8 +499,7 @@ class Site:
         with client.session_transaction() as session:
             session.clear()
             if role != "anonymous":
-                user = User.get_by_id(self.world.users[role].id)
-                session.update(uid=user.id, sv=user.session_version)
+                session.update(factories.session_data(User.get_by_id(self.world.users[role].id)))
         return client
 
     def request(self, role, method, rule, owner="school", data=None, **kwargs):
@@ -506,13 +517,15 @@ class Site:
         if password_hash:
             changes["password_hash"] = password_hash
         User.update(**changes).where(User.id.in_(ids)).execute()
+        UserSession.update(ended_at=None).where(UserSession.user.in_(ids)).execute()
 
     def session_cookie(self, role):
         """(name, value) of a session cookie signing ``role`` in (valid while its account is healed)."""
         client = self.app.test_client()
         if role != "anonymous":
+            user = User.get_by_id(self.world.users[role].id)
             with client.session_transaction() as session:
-                session.update(uid=self.world.users[role].id, sv=1)
+                session.update(factories.session_data(user), sv=1)
         name = self.app.config["SESSION_COOKIE_NAME"]
         cookie = client.get_cookie(name)
         return name, cookie.value if cookie else None

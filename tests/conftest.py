@@ -193,10 +193,6 @@ def login_as(client, world):
 
     def sign_in(name, target=None):
         user = world.users[name] if isinstance(name, str) else name
-        target = target or client
-        with target.session_transaction() as session:
-            session.clear()
-            session.update(uid=user.id, sv=user.session_version)
-        return user
+        return factories.sign_in(target or client, user)
 
     return sign_in

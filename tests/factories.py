@@ -41,6 +41,22 @@ def make_user(role=ROLE_SCHOOL, username=None, school=None, district_code=None, 
                        school=school if role == ROLE_SCHOOL else None, **kwargs)
 
 
+def session_data(user):
+    """What the session cookie of a freshly signed-in ``user`` holds, with its row on the server (views/common.py
+    sign_in does the same at login)."""
+    from services import sessions
+
+    return dict(uid=user.id, sv=user.session_version, sid=sessions.start(user, "Kelisim tests"))
+
+
+def sign_in(client, user):
+    """Sign the test client in as ``user`` (a new server-side session)."""
+    with client.session_transaction() as session:
+        session.clear()
+        session.update(session_data(user))
+    return user
+
+
 @dataclass
 class World:
     schools: dict = field(default_factory=dict)

@@ -5,7 +5,7 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from models.auth import LoginFailure, User
+from models.auth import LoginFailure, User, UserSession
 from tests.factories import PASSWORD
 from tests.helpers import field_error, input_value, text
 
@@ -144,3 +144,94 @@ def test_expired_session_shows_message(client, world, login_as):
     User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()
     response = client.get("/login?lang=ru")
     assert "Ваш сеанс завершён" in text(response)
+
+
+# ---------------------------------------------------------------- server-side sessions (issue #16)
+
+
+def cookie_of(client, app):
+    return client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+
+
+def replay(app, cookie, url="/schools"):
+    """A new browser that carries a copied session cookie."""
+    thief = app.test_client()
+    thief.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
+    return thief.get(url)
+
+
+def test_a_cookie_copied_before_logout_no_longer_signs_in(client, world, app):
+    login(client, "district", PASSWORD, remember=True)
+    copied = cookie_of(client, app)
+    assert replay(app, copied).status_code == 200
+    assert client.post("/logout").status_code == 302
+    ended = replay(app, copied)
+    assert ended.status_code == 302 and ended.headers["Location"].startswith("/login")
+    assert UserSession.get().ended_at is not None
+
+
+def test_a_block_by_the_region_admin_ends_every_session(client, world, app, login_as):
+    phones = [app.test_client() for _ in range(2)]
+    for phone in phones:
+        login(phone, "school", PASSWORD)
+    login_as("admin")
+    curator = world.users["school"]
+    response = client.post(f"/users/{curator.id}/edit", data={"full_name": curator.full_name, "role": "school",
+                                                              "school": str(curator.school_id)})
+    assert response.status_code == 302 and not User.get_by_id(curator.id).is_active
+    for phone in phones:
+        assert phone.get("/surveys").headers["Location"].startswith("/login")
+    assert UserSession.select().where(UserSession.user == curator.id, UserSession.ended_at.is_null()).count() == 0
+
+
+def test_your_sessions_lists_devices_and_ends_one_or_all(client, world, app):
+    laptop, phone = app.test_client(), app.test_client()
+    login(laptop, "school", PASSWORD)
+    phone.environ_base["HTTP_USER_AGENT"] = ("Mozilla/5.0 (Linux; Android 14; SM-A546B) AppleWebKit/537.36 (KHTML, "
+                                             "like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36")
+    login(phone, "school", PASSWORD)
+    page = laptop.get("/sessions?lang=en")
+    assert page.status_code == 200 and "Chrome · Android" in text(page) and "this device" in text(page)
+    rows = list(UserSession.select().order_by(UserSession.id))
+    assert [row.device for row in rows][1] == "Chrome · Android"
+    assert laptop.post(f"/sessions/{rows[1].id}/end").status_code == 302
+    assert phone.get("/surveys").headers["Location"].startswith("/login")
+    assert laptop.get("/surveys").status_code == 200
+    # Someone else's session by id: 404, and it stays.
+    other = app.test_client()
+    login(other, "school2", PASSWORD)
+    theirs = UserSession.get(UserSession.user == world.users["school2"].id)
+    assert laptop.post(f"/sessions/{theirs.id}/end").status_code == 404
+    assert other.get("/surveys").status_code == 200
+    # Sign out everywhere: this device too.
+    login(phone, "school", PASSWORD)
+    assert laptop.post("/sessions/end-all").headers["Location"].startswith("/login")
+    for device in (laptop, phone):
+        assert device.get("/surveys").headers["Location"].startswith("/login")
+    assert other.get("/surveys").status_code == 200
+
+
+def test_last_seen_is_written_at_most_every_few_minutes(client, world, app):
+    login(client, "school", PASSWORD)
+    row = UserSession.get()
+    UserSession.update(last_seen_at=row.created_at - timedelta(seconds=60)).execute()
+    client.get("/surveys")
+    assert UserSession.get().last_seen_at == row.created_at - timedelta(seconds=60)  # not written: 1 minute old
+    UserSession.update(last_seen_at=datetime.utcnow() - timedelta(seconds=app.config["SESSION_TOUCH_SECONDS"] + 5)
+                       ).execute()
+    client.get("/surveys")
+    assert datetime.utcnow() - UserSession.get().last_seen_at < timedelta(seconds=5)
+    # Unused for longer than the session lifetime: ended on the server, whatever the cookie says.
+    UserSession.update(last_seen_at=datetime.utcnow() - timedelta(days=31)).execute()
+    assert client.get("/surveys").headers["Location"].startswith("/login")
+    assert UserSession.get().ended_at is not None
+
+
+def test_a_password_change_ends_every_session_and_gives_this_device_a_new_one(client, world, app):
+    login(client, "district", PASSWORD)
+    before = cookie_of(client, app)
+    new = "Жаңа-құпия-сөз-2024"
+    client.post("/password", data={"current_password": PASSWORD, "new_password": new, "confirm": new})
+    assert client.get("/schools").status_code == 200
+    assert replay(app, before).headers["Location"].startswith("/login")
+    assert UserSession.select().where(UserSession.ended_at.is_null()).count() == 1

@@ -11,7 +11,7 @@ from db import db
 from models.auth import LoginFailure
 from services.auth import common_passwords, password_problem
 from tests.access_matrix import make_site, routes
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, session_data
 from tests.helpers import parse
 
 # Signed-in and public pages and the error pages (403/404) that other roles get.
@@ -166,7 +166,7 @@ def test_a_session_cookie_signed_with_another_key_is_ignored(app, world):
     app.secret_key, real = "a-guessed-key", app.secret_key
     try:
         with forger.session_transaction() as session:
-            session.update(uid=world.users["admin"].id, sv=world.users["admin"].session_version)
+            session.update(session_data(world.users["admin"]))
     finally:
         app.secret_key = real
     response = forger.get("/audit")

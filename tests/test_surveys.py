@@ -13,6 +13,7 @@ from services import demo
 from services import surveys as service
 from services.quarters import Quarter
 from tests.factories import make_survey, survey_form
+from tests.factories import sign_in as sign_in_as
 from tests.helpers import field_error, input_value, text
 
 OUTBOX = {"X-Kelisim-Outbox": "1", "Accept": "application/json"}
@@ -196,9 +197,7 @@ def test_huge_body_is_refused_without_500(client, login_as, world):
 def test_csrf_is_required_and_a_fresh_header_token_works(app, world):
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
-    with client.session_transaction() as session:
-        user = world.users["school"]
-        session.update(uid=user.id, sv=user.session_version)
+    sign_in_as(client, world.users["school"])
     refused = post_outbox(client, survey_form())
     assert refused.status_code == 400 and refused.get_json()["error"] == 400
     token = client.get("/csrf-token").get_json()

@@ -1,10 +1,13 @@
 """What every view shares: the current user, role checks, scoped look-ups, locale choice."""
 
+import re
 from functools import wraps
+from urllib.parse import unquote, urlsplit
 
 from flask import abort, current_app, g, has_request_context, redirect, request, session, url_for
+from werkzeug.exceptions import HTTPException
 
-from models.auth import User
+from services import sessions
 from services.access import get_visible
 
 
@@ -13,17 +16,21 @@ def current_user():
 
 
 def load_user():
-    """Put the signed-in user on ``g``; a session from before a logout or password change ends."""
+    """Put the signed-in user on ``g``. The cookie names a session row on the server (``sid``): a session that was
+    logged out, ended from another device, or belongs to an account since blocked or given a new password (its
+    ``sv`` counter moved on) ends here, wherever the cookie was copied to."""
     g.user = None
-    uid = session.get("uid")
-    if uid is None:
+    if session.get("uid") is None:
         return
-    user = User.get_or_none(User.id == uid)
-    if user is None or not user.is_active or session.get("sv") != user.session_version:
+    config = current_app.config
+    found = sessions.current(session.get("sid"), config["PERMANENT_SESSION_LIFETIME"], config["SESSION_TOUCH_SECONDS"])
+    user = found and found[1]
+    if (user is None or user.id != session.get("uid") or not user.is_active
+            or session.get("sv") != user.session_version):
         session.clear()
         g.session_ended = True
         return
-    g.user = user
+    g.user, g.session_row = user, found[0]
     if user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ALLOWED:
         return redirect(url_for("auth.change_password"))
 
@@ -84,11 +91,39 @@ def select_locale():
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def sign_in(user, remember=False):
+    """Start a server-side session of ``user`` for this browser (a new cookie: nothing of the old one is kept)."""
+    session.clear()
+    session.permanent = bool(remember)
+    key = sessions.start(user, request.headers.get("User-Agent", ""))
+    session.update(uid=user.id, sv=user.session_version, sid=key)
+
+
+def sign_out():
+    sessions.end(session.get("sid"))
+    session.clear()
+
+
+# A path that may follow "next=": printable, no scheme or host, no backslash, no percent-encoded separator.
+_SAFE_PATH = re.compile(r"/(?!/)[^\\\s\x00-\x1f\x7f]*")
+
+
 def safe_next(target):
-    """Only same-site relative paths are followed after login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """The address to go to after login: a path of this site that matches one of its pages (with its query), or
+    None. Anything else (another host, ``//evil``, ``/\\t/evil``, control characters, an unknown path) goes home."""
+    if not target or not isinstance(target, str) or len(target) > 2000:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not _SAFE_PATH.fullmatch(target):
+        return None
+    path = unquote(parts.path)
+    if not _SAFE_PATH.fullmatch(path) or "%2f" in parts.path.lower() or "%5c" in parts.path.lower():
+        return None
+    try:
+        current_app.url_map.bind("localhost").match(parts.path, method="GET")
+    except HTTPException:  # NotFound, MethodNotAllowed, a redirect to another form of the path
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 # Beyond any real list; also keeps the OFFSET of a ?page=99999999999999999999 within the database's integers.

@@ -31,13 +31,13 @@ from tests.browser.crawl import (
     screenshot_dir,
     unreached,
 )
+from tests.factories import session_data, sign_in
 
 
 def signed_in_client(app, user):
     client = app.test_client()
     if user is not None:
-        with client.session_transaction() as session:
-            session.update(uid=user.id, sv=user.session_version)
+        sign_in(client, user)
     return client
 
 
@@ -45,7 +45,7 @@ def session_cookie(app, base, user):
     """The signed session cookie of ``user``, as the login page sets it."""
     if user is None:
         return None
-    value = app.session_interface.get_signing_serializer(app).dumps(dict(uid=user.id, sv=user.session_version))
+    value = app.session_interface.get_signing_serializer(app).dumps(session_data(user))
     return dict(name=app.config["SESSION_COOKIE_NAME"], value=value, url=base)
 
 
