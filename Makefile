@@ -6,7 +6,7 @@ PORT   ?= 5000
 WORKERS ?= 2
 export FLASK_APP := app:create_app
 
-.PHONY: run test test-sqlite test-postgres bench lint catalogs deps-pdf deps-browser clean
+.PHONY: run test test-sqlite test-postgres bench lint catalogs deps-pdf deps-browser deps-postgres clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ deps-pdf:
 deps-browser:
 	@bash scripts/system-deps.sh browser
 
+# pg_dump for the backup test, of a version that can dump the server the tests use (asked through the venv).
+deps-postgres: $(VENV)/.runtime
+	@KELISIM_PYTHON=$(PY) bash scripts/system-deps.sh postgres
+
 catalogs: $(VENV)/.runtime
 	@$(PY) -m babel.messages.frontend -q compile -d translations
 
@@ -39,7 +43,7 @@ run: deps-pdf $(VENV)/.runtime catalogs
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 
-test: deps-pdf deps-browser $(VENV)/.dev catalogs lint test-sqlite test-postgres
+test: deps-pdf deps-browser deps-postgres $(VENV)/.dev catalogs lint test-sqlite test-postgres
 
 test-sqlite: $(VENV)/.dev catalogs
 	KELISIM_TEST_ENGINE=sqlite $(PY) -m pytest

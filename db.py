@@ -60,6 +60,15 @@ def open_database(url, busy_timeout=10):
     return database
 
 
+def create_private_file(path):
+    """Create ``path`` readable and writable by its owner only (0600), unless it exists. SQLite makes its -wal and
+    -shm files with the database file's permissions, so they follow."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 def is_sqlite(database=None) -> bool:
     database = database or db.obj
     return isinstance(database, SqliteDatabase)
@@ -69,6 +78,9 @@ def init_app(app: Flask) -> None:
     url = database_url(app)
     if url.startswith("sqlite"):
         os.makedirs(app.instance_path, exist_ok=True)
+        path = url[len("sqlite:///"):]
+        if path and path != ":memory:" and os.path.isdir(os.path.dirname(path) or "."):
+            create_private_file(path)
     db.initialize(open_database(url, app.config["SQLITE_BUSY_TIMEOUT"]))
 
     # The connection opens on the first query of a request (autoconnect) and closes at its end,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Kelisim needs when they are missing: "pdf" (Pango and fonts for
-# WeasyPrint) or "browser" (Chromium for the browser tests). As root it uses apt-get; otherwise it
-# names the packages and stops.
+# WeasyPrint), "browser" (Chromium for the browser tests) or "postgres" (the PostgreSQL client whose
+# pg_dump can dump the server the tests talk to: its major version at least the server's). As root it
+# uses apt-get; otherwise it names the packages and stops. KELISIM_DEPS_DRY_RUN=1 only names them.
 set -euo pipefail
 
 missing=()
@@ -14,12 +15,25 @@ case "${1:-}" in
   browser)
     command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
     ;;
+  postgres)
+    # Asks the server its version (TEST_DATABASE_URL, as the tests do) with the project's Python; no server, no need.
+    cd "$(dirname "$0")/.."
+    url="${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
+    if ! package=$("${KELISIM_PYTHON:-.venv/bin/python}" -c 'import sys; from services.backup import client_package
+print(client_package(sys.argv[1]) or "")' "$url" 2>/dev/null); then
+      echo "PostgreSQL is not reachable at $url: no PostgreSQL client needed for the tests"; exit 0
+    fi
+    [ -n "$package" ] && missing+=("$package")
+    ;;
   *)
-    echo "usage: $0 pdf|browser" >&2; exit 2 ;;
+    echo "usage: $0 pdf|browser|postgres" >&2; exit 2 ;;
 esac
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 readarray -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+if [ -n "${KELISIM_DEPS_DRY_RUN:-}" ]; then
+  echo "would install: ${missing[*]}"; exit 0
+fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "Kelisim needs these Debian packages: ${missing[*]}" >&2
   echo "Install them as root:  apt-get install -y ${missing[*]}" >&2

@@ -15,7 +15,8 @@ from models.auth import User
 from models.directory import District, School
 from models.training import Attendance, Certificate, CertificatePdf, EventDay, Registration, TrainingEvent
 from services import DomainError, audit
-from services.training import csv_bytes, name_key, normalize_phone, same_person
+from services.exports import csv_bytes
+from services.training import name_key, normalize_phone, same_person
 
 # What an erased registration holds instead of the name; its phone becomes "erased-<id>" (one phone per event).
 ERASED_NAME = "—"
@@ -129,7 +130,8 @@ def export(actor, registration, fmt, now=None):
     audit.record(actor, "personal_data.exported", registration, format=fmt,
                  registrations=[r.id for r in registrations])
     if fmt == "csv":
-        return csv_bytes(*csv_table(records))
+        header, rows = csv_table(records)
+        return csv_bytes([header, *rows])
     return {"exported_at_utc": _iso(now or datetime.utcnow()), "about": "Kelisim: training registrations",
             "registrations": records}
 

@@ -16,8 +16,6 @@ Definitions (also shown to readers in the tally's notes):
   during the period and not revoked; a school's curator "holds a certificate" as the checklist says.
 """
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -31,6 +29,8 @@ from models.auth import ROLE_ADMIN
 from models.directory import District, School
 from services import audit, setup
 from services.access import scope
+from services.exports import csv_bytes as _csv_bytes
+from services.exports import xlsx_bytes as _xlsx_bytes
 from services.quarters import Quarter, recent
 from services.setup import _feature_model as feature_model
 
@@ -573,34 +573,6 @@ def item_counts(tally):
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_TYPE = "application/pdf"
-
-
-def _csv_bytes(rows):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow(["" if value is None else value for value in row])
-    # With the byte-order mark, spreadsheet programs read the Kazakh and Russian letters right.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def _xlsx_bytes(sheets):
-    """sheets: [(title, rows)] -> bytes; numbers stay numbers, "<5" stays text."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    used = set()
-    for title, rows in sheets:
-        name = re.sub(r"[\[\]:*?/\\]", " ", title)[:31].strip() or "Sheet"
-        while name in used:
-            name = name[:28] + f" {len(used)}"
-        used.add(name)
-        sheet = workbook.create_sheet(name)
-        for row in rows:
-            sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def _head(shown):

@@ -1,10 +1,8 @@
 """Training events and their days, public registration, attendance (roster and self check-in), rosters,
 exports and tallies. Certificates (issue, revoke, PDF, verification) live in services/certificates.py."""
 
-import csv
 import hashlib
 import hmac
-import io
 import re
 import secrets
 import uuid
@@ -465,28 +463,6 @@ def tally_rows(tally_result):
         rows.append([str(title), "", "", ""])
         rows.extend(list(row) for row in tally_result[kind])
     return header, rows
-
-
-def csv_bytes(header, rows):
-    """UTF-8 with a byte-order mark, so that Excel shows Kazakh letters."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8-sig")
-
-
-def xlsx_bytes(header, rows, sheet_title):
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(re.sub(r"[\[\]:*?/\\]", " ", sheet_title)[:31] or "Sheet")
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 # ---------------------------------------------------------------- demo data

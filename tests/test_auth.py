@@ -235,3 +235,22 @@ def test_a_password_change_ends_every_session_and_gives_this_device_a_new_one(cl
     assert client.get("/schools").status_code == 200
     assert replay(app, before).headers["Location"].startswith("/login")
     assert UserSession.select().where(UserSession.ended_at.is_null()).count() == 1
+
+
+@pytest.mark.parametrize("target", [
+    "/%09/evil.example", "/\t/evil.example", "//evil.example", "/\\evil.example", "\\\\evil.example",
+    "https://evil.example/", "/%2F%2Fevil.example", "/%5Cevil.example", "/surveys\r\nSet-Cookie: x=1",
+    "/surveys%0d%0aSet-Cookie:%20x=1", "/ /evil.example", "javascript:alert(1)", "/no-such-page", "/logout",
+    "/\u3000/evil.example", "", "/" + "a" * 3000])
+def test_login_never_leads_off_the_site(client, world, target):
+    """After login, ``next`` leads only to a page of this site (a route that answers GET); anything else goes
+    home, and nothing in it answers 500 or reaches the Location header as is."""
+    response = client.post("/login", query_string={"next": target}, data={"username": "admin", "password": PASSWORD})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location == "/", (target, location)
+
+
+def test_login_keeps_a_next_page_of_the_site_with_its_query(client, world):
+    response = client.post("/login?next=" + "/surveys%3Fpage%3D2", data={"username": "admin", "password": PASSWORD})
+    assert response.headers["Location"] == "/surveys?page=2"

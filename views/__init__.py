@@ -74,6 +74,8 @@ def nav_for(user):
 
 def init_app(app):
     assets.init_app(app)
+    # First of all hooks: before CSRFProtect's (bound earlier, in create_app) reads the body for its token.
+    app.before_request_funcs.setdefault(None, []).insert(0, hooks.refuse_non_form_bodies)
     app.before_request(load_user)
     app.after_request(hooks.remember_language)
     app.after_request(hooks.security_headers)

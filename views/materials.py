@@ -155,7 +155,6 @@ def file_response(data, version):
         version.filename, f"material-{version.material_id}-v{version.number}.{library.extension(version.filename)}")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-cache"
     return response
 
 

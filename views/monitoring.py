@@ -191,7 +191,6 @@ def _pdf(body, stem):
     response = make_response(body)
     response.headers["Content-Type"] = PDF_TYPE
     response.headers["Content-Disposition"] = f'attachment; filename="{stem}.pdf"'
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -48,7 +48,6 @@ def export(registration_id, fmt):
     body = data if fmt == "csv" else json.dumps(data, ensure_ascii=False, indent=2).encode()
     response = Response(body, mimetype=EXPORT_TYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="personal-data-{registration.id}.{fmt}"'
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -156,7 +156,6 @@ def _download(body, fmt, stem):
     response = make_response(body)
     response.headers["Content-Type"] = MIME[fmt]
     response.headers["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -30,7 +30,7 @@ from forms.training import (
 )
 from models.auth import ROLE_ADMIN, ROLE_DISTRICT, ROLE_MONITOR, ROLE_SCHOOL
 from models.training import Certificate, EventDay, Registration
-from services import DomainError, certificates, qr, ratelimit, training
+from services import DomainError, certificates, exports, qr, ratelimit, training
 from services.offline import Conflict
 from views.common import get_or_404, roles_required
 from views.errors import render_error, wants_json
@@ -40,8 +40,7 @@ bp = Blueprint("training", __name__)
 STAFF = (ROLE_ADMIN, ROLE_MONITOR, ROLE_DISTRICT, ROLE_SCHOOL)
 # Public look-ups per address: verification pages (QR scans) and the certificate search by name and phone.
 VERIFY_LIMIT, FIND_LIMIT, LIMIT_WINDOW = 60, 10, 600
-EXPORT_TYPES = {"csv": "text/csv; charset=utf-8",
-                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+EXPORT_TYPES = {"csv": exports.CSV_TYPE, "xlsx": exports.XLSX_TYPE}
 
 
 def public_base():
@@ -305,10 +304,8 @@ def tally_export(fmt):
 
 
 def export(header, rows, name, fmt, sheet_title):
-    if fmt == "csv":
-        data = training.csv_bytes(header, rows)
-    else:
-        data = training.xlsx_bytes(header, rows, str(sheet_title))
+    table = [header, *rows]
+    data = exports.csv_bytes(table) if fmt == "csv" else exports.xlsx_bytes([(str(sheet_title), table)])
     return download(data, f"{name}.{fmt}", EXPORT_TYPES[fmt])
 
 
