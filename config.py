@@ -59,5 +59,7 @@ class Config:
     PAGE_SIZE = 25
     # Stylesheets and scripts are sent without comments and indentation (False: as written, for debugging).
     MINIFY_STATIC = True
+    # Public registrations (each one looks a phone up) per address in 10 minutes; the load harness raises it.
+    REGISTRATIONS_PER_ADDRESS = 20
     # Parent confirmations per address and school per hour; None keeps the built-in 20 (load tests raise it).
     PARENT_CONFIRMATIONS_PER_ADDRESS = None

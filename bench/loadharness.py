@@ -39,8 +39,9 @@ HOST = "127.0.0.1"  # the only address the harness ever talks to
 # Fixed, so that sessions, CSRF tokens and the day's check-in code survive the restart.
 SECRET_KEY = "kelisim-load-harness-secret"
 CURATOR_PASSWORD = "load-harness-curator-7"
-# Every client comes from 127.0.0.1: the per-address limit on parent confirmations is raised for the run.
-SERVER_SETTINGS = {"FLASK_PARENT_CONFIRMATIONS_PER_ADDRESS": "1000000000"}
+# Every client comes from 127.0.0.1: the per-address limits on parent confirmations and registrations are raised.
+SERVER_SETTINGS = {"FLASK_PARENT_CONFIRMATIONS_PER_ADDRESS": "1000000000",
+                   "FLASK_REGISTRATIONS_PER_ADDRESS": "1000000000"}
 OUTBOX_HEADERS = {"X-Kelisim-Outbox": "1", "Accept": "application/json"}
 REPEAT_SHARE, CUT_SHARE = 5, 20  # one in five submissions repeats an earlier one; one in twenty is cut
 REQUEST_TIMEOUT = 30  # seconds for one request (gunicorn's worker timeout is 30 s too)

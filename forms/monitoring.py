@@ -1,7 +1,8 @@
-"""The flags' thresholds form and the monitoring report's form (its quarter and its texts in kk and ru)."""
+"""The flags' thresholds form, the monitoring report's form (its quarter and its texts in kk and ru) and the
+confirmation of its publishing."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectField, TextAreaField, ValidationError
+from wtforms import HiddenField, IntegerField, SelectField, TextAreaField, ValidationError
 from wtforms.validators import StopValidation
 
 from forms import BaseForm, input_required, max_length, number_range, optional
@@ -88,3 +89,20 @@ def new_report_form(quarters, taken):
     # The quarter first, then the texts.
     form._fields.move_to_end("quarter", last=False)
     return form
+
+
+class PublishForm(BaseForm):
+    """Publishing, which can never be undone, is confirmed on a page that names the quarter: the post carries that
+    quarter, so a bare "Publish" button (or a post meant for another report) publishes nothing."""
+
+    quarter = HiddenField()
+
+    def __init__(self, report, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.report = report
+        if not self.is_submitted():
+            self.quarter.data = report.quarter
+
+    def validate_quarter(self, field):
+        if field.data != self.report.quarter:
+            raise ValidationError(_l("Confirm publishing on this page: it names the quarter the report is for."))

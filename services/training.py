@@ -10,10 +10,11 @@ from base64 import b32encode
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, IntegrityError, fn
 
+from config import Config
 from db import db, is_sqlite
 from models.auth import ROLE_ADMIN
 from models.directory import District, School
@@ -45,7 +46,8 @@ SLUG_LENGTH = 6
 
 def local_today():
     """Today in the region's time zone: registration dates and check-in codes follow the region's calendar."""
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() else Config.BABEL_DEFAULT_TIMEZONE
+    return datetime.now(ZoneInfo(zone)).date()
 
 
 # ---------------------------------------------------------------- phones and names
@@ -208,10 +210,23 @@ def _insert_once(model, client_uuid, data, create, find_twin):
     return record, "created" if created else "duplicate"
 
 
-def _same_registrant(registration, key):
-    if not same_person(registration.name_key, key):
-        raise DomainError(_l("This phone number is already registered for this event under another name. "
-                             "Use your own phone number."), field="phone")
+def same_full_name(key_a, key_b):
+    """The full name as registered: the same words (in any order, typed on a Russian or Kazakh keyboard)."""
+    return bool(key_a) and sorted(key_a.split()) == sorted(key_b.split())
+
+
+# Said to a registration whose phone is taken under another name: the same words as when nothing matched, so that
+# the answer never confirms that a phone number registered (registration is a public form: anyone can type).
+NOT_MATCHED = _l("The registration could not be completed with this name and phone number. If you have registered "
+                 "for this event before, write your full name exactly as you did then; otherwise use your own phone "
+                 "number.")
+
+
+def _same_registrant(registration, key, refusal=None):
+    """The earlier registration of this phone, for the person who gives its full name; else the refusal of a
+    closed event (what anyone else hears too), or NOT_MATCHED."""
+    if not same_full_name(registration.name_key, key):
+        raise DomainError(refusal or NOT_MATCHED)
     return registration, "existing"
 
 
@@ -240,14 +255,15 @@ def register(event, data, client_uuid, today, now=None):
     with db.atomic():
         _lock(event)
         earlier = twin()
-        if earlier is not None and str(earlier.client_uuid) != str(uuid.UUID(client_uuid)):
-            return _same_registrant(earlier, key)
         refusal = registration_refusal(event, today, check_seats=False)
+        if earlier is not None and str(earlier.client_uuid) != str(uuid.UUID(client_uuid)):
+            # A full event refuses a stranger the way it refuses a new phone number.
+            return _same_registrant(earlier, key, registration_refusal(event, today))
         if refusal and earlier is None and not _sent_before(Registration, client_uuid):
             raise DomainError(refusal)
         registration, outcome = _insert_once(Registration, client_uuid, data, create, twin)
         if outcome == "existing":
-            return _same_registrant(registration, key)
+            return _same_registrant(registration, key, refusal)
         if outcome == "created":
             if seats_taken(event) > event.capacity:
                 raise DomainError(_l("All %(n)s places are taken; registration is closed.", n=event.capacity))
@@ -347,8 +363,13 @@ def self_checkin(event, code, full_name, phone, client_uuid, secret, today):
     return _attend(registration, day, METHOD_SELF, None, client_uuid, data)
 
 
-def mark_present(actor, registration, day):
-    """Tick the roster (nothing happens when the participant is already marked)."""
+def mark_present(actor, registration, day, today=None):
+    """Tick the roster (nothing happens when the participant is already marked). A day that has not come yet (in
+    the region's time zone, where events are held) cannot be ticked: the certificate would come before the event."""
+    today = today or local_today()
+    if day.day > today:
+        raise DomainError(_l("%(date)s has not come yet: attendance is marked on the day or after it.",
+                             date=fmt_date(day.day)))
     attendance, _outcome = _attend(registration, day, METHOD_ROSTER, actor, str(uuid.uuid4()),
                                    dict(registration=registration.id, day=day.id))
     return attendance

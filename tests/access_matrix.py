@@ -67,7 +67,8 @@ GET  /monitoring/reports/<report_id>/districts/<district_code>/report-<lang>.pdf
 GET  /monitoring/reports/<report_id>/districts/<district_code>/report-<lang>.pdf school2 L    403  403  404  200  200
 GET  /monitoring/reports/<report_id>/edit                                        L    403  403  403  200  200
 POST /monitoring/reports/<report_id>/edit                                        L    403  403  403  302  302
-POST /monitoring/reports/<report_id>/publish                                     L    403  403  403  302  302
+GET  /monitoring/reports/<report_id>/publish                                     L    403  403  403  200  200
+POST /monitoring/reports/<report_id>/publish                                     L    403  403  403  400  400
 GET  /monitoring/reports/<report_id>/report-<lang>.pdf                           L    403  403  403  200  200
 GET  /monitoring/reports/new                                                     L    403  403  403  200  200
 POST /monitoring/reports/new                                                     L    403  403  403  400  400

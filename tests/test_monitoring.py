@@ -250,7 +250,7 @@ def test_publish_freezes_the_report(monitoring_world, client, login_as):
     report = new_report(client)
     draft = client.get(f"/monitoring/reports/{report.id}", headers=RU)
     assert draft.status_code == 200 and "Черновик" in text(draft)
-    assert client.post(f"/monitoring/reports/{report.id}/publish").status_code == 302
+    assert client.post(f"/monitoring/reports/{report.id}/publish", data={"quarter": "2025-Q3"}).status_code == 302
     report = MonitoringReport.get_by_id(report.id)
     assert report.is_published and report.published_by_id == admin.id
     figures = json.loads(report.figures)
@@ -295,7 +295,8 @@ def test_publish_freezes_the_report(monitoring_world, client, login_as):
     refused = client.post(f"/monitoring/reports/{report.id}/edit", data={**TEXTS, "findings_ru": "Другое"},
                           headers=RU, follow_redirects=True)
     assert "никогда не изменяется" in text(refused)
-    again = client.post(f"/monitoring/reports/{report.id}/publish", headers=RU, follow_redirects=True)
+    again = client.post(f"/monitoring/reports/{report.id}/publish", data={"quarter": report.quarter}, headers=RU,
+                        follow_redirects=True)
     assert "никогда не изменяется" in text(again)
     unchanged = MonitoringReport.get_by_id(report.id)
     assert unchanged.findings_ru == TEXTS["findings_ru"] and unchanged.published_at == report.published_at
@@ -305,15 +306,43 @@ def test_publish_freezes_the_report(monitoring_world, client, login_as):
         monitoring.update_report(admin, unchanged, TEXTS)
 
 
+def test_publishing_is_confirmed_on_a_page_that_names_the_quarter(monitoring_world, client, login_as):
+    """Publishing cannot be undone: the report's button leads to a confirmation naming the quarter (no script
+    needed), and only the post from it, which carries that quarter, publishes."""
+    login_as("monitor")
+    report = new_report(client)
+    page = client.get(f"/monitoring/reports/{report.id}", headers=RU)
+    confirm_url = f"/monitoring/reports/{report.id}/publish"
+    assert f'href="{confirm_url}"' in page.get_data(as_text=True)
+    assert f'action="{confirm_url}"' not in page.get_data(as_text=True)  # no one-click publishing
+    confirm = client.get(confirm_url, headers=RU)
+    with client.application.test_request_context(headers=RU):
+        from flask_babel import force_locale
+
+        with force_locale("ru"):
+            label = str(Quarter.parse("2025-Q3").label)
+    assert confirm.status_code == 200 and label in text(confirm) and "нельзя отменить" in text(confirm)
+    assert f'action="{confirm_url}"' in confirm.get_data(as_text=True)
+    for data in ({}, {"quarter": "2025-Q2"}):  # a bare button, or a confirmation of another quarter
+        refused = client.post(confirm_url, data=data, headers=RU)
+        assert refused.status_code == 400 and label in text(refused)
+        assert not MonitoringReport.get_by_id(report.id).is_published
+    assert client.post(confirm_url, data={"quarter": "2025-Q3"}).status_code == 302
+    assert MonitoringReport.get_by_id(report.id).is_published
+    assert client.get(confirm_url).headers["Location"].endswith(f"/monitoring/reports/{report.id}")
+
+
 def test_publishing_refuses_an_unended_quarter_and_empty_texts(monitoring_world, client, login_as):
     login_as("monitor")
     current = Quarter.of(date.today())
     report = new_report(client, quarter=current.code)
-    refused = client.post(f"/monitoring/reports/{report.id}/publish", headers=RU, follow_redirects=True)
+    refused = client.post(f"/monitoring/reports/{report.id}/publish", data={"quarter": current.code}, headers=RU,
+                          follow_redirects=True)
     assert "ещё не закончился" in text(refused)
     assert not MonitoringReport.get_by_id(report.id).is_published
     empty = new_report(client, quarter="2025-Q2", findings_ru="   ")
-    refused = client.post(f"/monitoring/reports/{empty.id}/publish", headers=RU, follow_redirects=True)
+    refused = client.post(f"/monitoring/reports/{empty.id}/publish", data={"quarter": "2025-Q2"}, headers=RU,
+                          follow_redirects=True)
     assert "на казахском и на русском" in text(refused)
     assert not MonitoringReport.get_by_id(empty.id).is_published
     # A draft is edited freely, then published.

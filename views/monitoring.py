@@ -2,11 +2,10 @@
 schools, or all of them by district for the region); the thresholds (region admin); the quarterly reports, which
 the region admin or the monitor prepare and publish, and which a district officer reads for its own district."""
 
-from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, url_for
+from flask import Blueprint, flash, g, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from forms import EmptyForm
-from forms.monitoring import ReportTextsForm, ThresholdsForm, new_report_form
+from forms.monitoring import PublishForm, ReportTextsForm, ThresholdsForm, new_report_form
 from models.auth import ROLE_ADMIN, ROLE_DISTRICT, ROLE_MONITOR, ROLE_SCHOOL
 from models.directory import District
 from models.monitoring import MonitoringReport
@@ -172,19 +171,23 @@ def report_edit(report_id):
     return render_template("monitoring/report_form.html", form=form, report=report), 400 if form.errors else 200
 
 
-@bp.post("/reports/<int:report_id>/publish")
+@bp.route("/reports/<int:report_id>/publish", methods=["GET", "POST"])
 @roles_required(*REGION)
 def report_publish(report_id):
     report = get_report(report_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        monitoring.publish(g.user, report)
-    except DomainError as exc:
-        flash(str(exc.message), "error")
-    else:
-        flash(_("The report has been published."), "success")
-    return redirect(url_for("monitoring.report", report_id=report.id))
+    if report.is_published:
+        flash(_("This report has been published; a published report is never changed."), "error")
+        return redirect(url_for("monitoring.report", report_id=report.id))
+    form = PublishForm(report)
+    if form.validate_on_submit():
+        try:
+            monitoring.publish(g.user, report)
+        except DomainError as exc:
+            flash(str(exc.message), "error")
+        else:
+            flash(_("The report has been published."), "success")
+        return redirect(url_for("monitoring.report", report_id=report.id))
+    return render_template("monitoring/publish.html", form=form, report=report), 400 if form.errors else 200
 
 
 def _pdf(body, stem):

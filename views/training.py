@@ -169,7 +169,8 @@ def roster(event_id, day_id):
     needle = (request.args.get("q") or "").strip()[:100]
     present = {reg_id: a for (reg_id, day_id_), a in training.attendance_map(event).items() if day_id_ == day.id}
     return render_template("training/roster.html", event=event, day=day, days=training.event_days(event), q=needle,
-                           registrations=list(training.registrations(event, g.user, needle)), present=present)
+                           registrations=list(training.registrations(event, g.user, needle)), present=present,
+                           today=training.local_today())
 
 
 @bp.post("/training/<int:event_id>/days/<int:day_id>/<any(present, absent):state>/<int:registration_id>")
@@ -198,7 +199,8 @@ def mark(event_id, day_id, state, registration_id):
 def roster_row(event, day, registration, refused):
     """The ticked row and the day's count, for static/js/training.js to swap in without reloading."""
     row = render_template("training/_roster_row.html", event=event, day=day, registration=registration,
-                          attendance=training.attendance_of(registration, day), q=request.args.get("q") or "")
+                          attendance=training.attendance_of(registration, day), q=request.args.get("q") or "",
+                          today=training.local_today())
     present, total = training.day_counts(event, day, g.user)
     count = _("Present: %(n)s of %(total)s", n=present, total=total)
     return jsonify(html=row, message=refused, count=count), 409 if refused else 200
@@ -328,15 +330,23 @@ def register(slug):
     context = dict(event=event, days=training.event_days(event), refusal=training.registration_refusal(event, today))
     if not form.is_submitted() or form.show_schools.data:
         return form_page(render_template(REGISTER_TEMPLATE, form=form, **context))
+    limit = current_app.config["REGISTRATIONS_PER_ADDRESS"]
     return submit_public(form, REGISTER_TEMPLATE, context, REGISTERED, lambda: training.register(
-        event, form.registration_data(), form.client_uuid.data, today))
+        event, form.registration_data(), form.client_uuid.data, today), limit=("register", limit, LIMIT_WINDOW))
 
 
-def submit_public(form, template, context, messages, submit):
-    """The POST of a public offline-capable form: validate, call the service (``submit`` answers (record,
-    outcome) whose record leads to a registration), then answer the outbox script or the page (PRG)."""
+def submit_public(form, template, context, messages, submit, limit=None):
+    """The POST of a public offline-capable form: validate, count it against the address's ``limit`` ((bucket,
+    events, seconds): a form that finds people's records by phone is a lookup), call the service (``submit``
+    answers (record, outcome) whose record leads to a registration), then answer the outbox script or the page."""
     if not form.validate():
         return invalid(form, template, **context)
+    if limit and not ratelimit.allow(limit[0], ratelimit.address_key(request.remote_addr), limit[1], limit[2]):
+        message = _("Too many attempts from this device. Wait a few minutes and try again.")
+        if wants_json() or request.headers.get("X-Kelisim-Outbox") == "1":
+            return jsonify(status="throttled", message=message), 429  # the outbox keeps it and sends it later
+        form.form_errors.append(message)
+        return render_template(template, form=form, **context), 429
     try:
         record, outcome = submit()
     except Conflict as exc:
