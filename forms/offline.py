@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, ValidationError
 
 from forms import BaseForm
-from services.offline import parse_uuid
+from services.offline import canonical_uuid, parse_uuid
 
 
 class OfflineForm(BaseForm):
@@ -15,7 +15,7 @@ class OfflineForm(BaseForm):
     Render the <form> with ``data-offline="<kind>"`` and answer through views.offline.saved/invalid/conflict.
     """
 
-    client_uuid = HiddenField(default=lambda: str(uuid.uuid4()))
+    client_uuid = HiddenField(default=lambda: str(uuid.uuid4()), filters=[canonical_uuid])
 
     def validate_client_uuid(self, field):
         # A post without the field would otherwise get a fresh default and lose its idempotency.

@@ -41,12 +41,19 @@ def fingerprint(data):
 
 
 def parse_uuid(text):
-    """The UUID if ``text`` is a version-4 UUID, else None."""
+    """The UUID if ``text`` is a version-4 UUID in its usual form (any case), else None."""
     try:
         value = uuid.UUID(str(text))
     except (ValueError, TypeError, AttributeError):
         return None
     return value if value.version == 4 and str(value) == str(text).strip().lower() else None
+
+
+def canonical_uuid(text):
+    """The one form a client_uuid is stored and compared in (lower case, with dashes): "ABC..." and "abc..." sent
+    by two tries of one phone are one submission. Text that is no UUID is returned as is (the form refuses it)."""
+    value = parse_uuid(text)
+    return str(value) if value is not None else text
 
 
 def submit_once(model, client_uuid, data, create):
@@ -56,6 +63,7 @@ def submit_once(model, client_uuid, data, create):
     ``model`` has ``client_uuid`` (unique) and ``client_fingerprint`` fields.
     """
     digest = fingerprint(data)
+    client_uuid = canonical_uuid(client_uuid)
     try:
         with db.atomic():  # a savepoint when nested, so PostgreSQL's transaction survives the conflict
             return create(client_uuid=client_uuid, client_fingerprint=digest), True

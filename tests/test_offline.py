@@ -135,3 +135,42 @@ def test_every_text_the_script_reads_is_on_the_page(client, login_as, world):
         assert attribute in strings, attribute
     for state in ("waiting", "sending", "needs_login", "needs_correction", "conflict"):
         assert strings[f"data-state-{state}"]
+
+
+# ---------------------------------------------------------------- one client_uuid, whatever its case (issue #16)
+
+
+def test_every_client_uuid_column_has_the_one_field_type_and_compares_in_any_case(world):
+    """Every model with a client_uuid stores it in one canonical form, so an upper-case repeat finds the row."""
+    import uuid
+
+    from db import ClientUUIDField
+    from models import ALL_MODELS
+    from tests import factories
+
+    having = [model for model in ALL_MODELS if "client_uuid" in model._meta.fields]
+    assert {m.__name__ for m in having} >= {"CaseSurvey", "OutreachActivity", "ParentConfirmation", "Registration",
+                                           "Attendance"}
+    assert all(type(m._meta.fields["client_uuid"]) is ClientUUIDField for m in having), having
+    school = world.schools["school"]
+    made = [factories.make_survey(school), factories.make_outreach(school), factories.make_confirmation(school),
+            factories.make_registration(factories.make_event(), school)]
+    for record in made:
+        model = type(record)
+        code = str(uuid.UUID(str(record.client_uuid)))
+        for variant in (code.upper(), code.replace("-", "").upper(), f" {code} "):
+            assert model.get_or_none(model.client_uuid == variant) == record, (model.__name__, variant)
+
+
+def test_a_survey_sent_again_in_upper_case_is_filed_once(client, login_as, world):
+    import uuid
+
+    from models.surveys import CaseSurvey
+
+    login_as("school")
+    code = str(uuid.uuid4())
+    first = client.post("/surveys/new", data=survey_form(client_uuid=code), headers=OUTBOX)
+    again = client.post("/surveys/new", data=survey_form(client_uuid=code.upper()), headers=OUTBOX)
+    assert first.status_code == 201 and again.status_code == 200 and again.get_json()["status"] == "duplicate"
+    assert CaseSurvey.select().count() == 1 and str(CaseSurvey.get().client_uuid).replace("-", "") == code.replace(
+        "-", "")
