@@ -6,6 +6,7 @@ import secrets
 from flask import Flask
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import cli
 import db
@@ -55,6 +56,10 @@ def instance_secret_key(instance_path):
 def create_app(overrides=None):
     app = Flask(__name__, instance_path=os.environ.get("KELISIM_INSTANCE") or None)
     load_config(app, overrides)
+    if app.config["PROXY_COUNT"]:
+        # Behind nginx the client's address (throttling is per address) and scheme come from its headers.
+        n = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     db.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)

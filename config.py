@@ -53,6 +53,8 @@ class Config:
     LOGIN_WINDOW_SECONDS = 15 * 60
     # Shortest password accepted.
     PASSWORD_MIN_LENGTH = 10
+    # Reverse proxies in front (nginx: 1) whose X-Forwarded-For/-Proto are believed; 0 trusts no such header.
+    PROXY_COUNT = 0
     # Public address used in QR codes and printed links; empty means the request's host.
     PUBLIC_BASE_URL = ""
     # Rows per page in record lists.
