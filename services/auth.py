@@ -40,7 +40,7 @@ def common_passwords():
 
 
 # The service's own names, and the demo accounts' password: guessable by anyone who has seen the service.
-SERVICE_WORDS = ("kelisim", "келісім", "kelisim-demo", "mediation", "медиация")
+SERVICE_WORDS = ("kelisim", "келісім", "kelisim-demo")
 # zxcvbn's score (0-4) a password needs: 3 is "safely unguessable" against an online attack and slows an offline one.
 MIN_SCORE = 3
 # zxcvbn's time grows with the length; the part beyond this is not what makes a password weak.
@@ -50,7 +50,8 @@ _JUDGED_LENGTH = 64
 def password_problem(password, min_length=10, username="", full_name="", current_hash=None):
     """A translatable reason why the password is refused (saying what to do instead), or None: too short, on the
     list of common passwords, easy to guess by zxcvbn's estimate (with the user's name, username and the service's
-    names as words an attacker tries first), or the current password again."""
+    names as words an attacker tries first; what is left without them must be strong on its own), or the current
+    password again."""
     if len(password) < min_length:
         return _l("The password must be at least %(n)s characters long.", n=min_length)
     lowered = password.lower()
@@ -62,15 +63,20 @@ def password_problem(password, min_length=10, username="", full_name="", current
         return _l("The new password must differ from the current one. Choose a password you have not used here.")
     from zxcvbn import zxcvbn
 
-    context = [word for word in (username, full_name, *full_name.split(), *SERVICE_WORDS) if len(word) >= 3]
+    context = sorted({word.lower() for word in (username, full_name, *full_name.split(), *SERVICE_WORDS)
+                      if len(word) >= 3}, key=len, reverse=True)
     judged = zxcvbn(password[:_JUDGED_LENGTH], user_inputs=context)
-    if judged["score"] >= MIN_SCORE:
-        return None
-    if any(match.get("dictionary_name") == "user_inputs" for match in judged["sequence"]):
+    rest = lowered[:_JUDGED_LENGTH]
+    for word in context:
+        rest = rest.replace(word, "")
+    named = rest != lowered[:_JUDGED_LENGTH]
+    if named and zxcvbn(rest, user_inputs=context)["score"] < MIN_SCORE:
         return _l("The password is built on your name or the service's name and is easy to guess. Use three or four "
                   "unrelated words, or a longer phrase only you know.")
-    return _l("This password is easy to guess. Make it longer: three or four unrelated words, or a phrase only you "
-              "know; not names, dates or keyboard patterns.")
+    if judged["score"] < MIN_SCORE:
+        return _l("This password is easy to guess. Make it longer: three or four unrelated words, or a phrase only you "
+                  "know; not names, dates or keyboard patterns.")
+    return None
 
 
 def authenticate(username, password, address, max_failures=5, window_seconds=900):

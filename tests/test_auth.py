@@ -254,3 +254,37 @@ def test_login_never_leads_off_the_site(client, world, target):
 def test_login_keeps_a_next_page_of_the_site_with_its_query(client, world):
     response = client.post("/login?next=" + "/surveys%3Fpage%3D2", data={"username": "admin", "password": PASSWORD})
     assert response.headers["Location"] == "/surveys?page=2"
+
+
+@pytest.mark.parametrize("lang, new, says", [
+    ("en", "Kelisim2024", "the service"),
+    ("ru", "kelisim-demo1", "названии сервиса"),
+    ("kk", "Kelisim-Kelisim", "қызмет атауына"),
+    ("en", "Тест Пайдаланушы 2024", "your name"),
+    ("ru", "password2024!", "легко угадать"),
+    ("kk", "Qwerty!2024", "оңай табуға"),
+])
+def test_weak_passwords_are_refused_saying_what_to_do(client, world, lang, new, says):
+    login(client, "school", PASSWORD)
+    User.update(full_name="Тест Пайдаланушы").where(User.username == "school").execute()
+    response = client.post(f"/password?lang={lang}", data={"current_password": PASSWORD, "new_password": new,
+                                                           "confirm": new})
+    assert response.status_code == 400
+    message = field_error(response, "new_password")
+    assert message and says in message, message
+
+
+@pytest.mark.parametrize("lang, says", [("kk", "қазіргісінен өзгеше"), ("ru", "отличаться от текущего"),
+                                        ("en", "differ from the current one")])
+def test_the_current_password_is_not_a_new_one(client, world, lang, says):
+    login(client, "school", PASSWORD)
+    response = client.post(f"/password?lang={lang}", data={"current_password": PASSWORD, "new_password": PASSWORD,
+                                                           "confirm": PASSWORD})
+    assert response.status_code == 400 and says in field_error(response, "new_password")
+
+
+def test_a_strong_password_of_words_is_accepted(client, world):
+    login(client, "school", PASSWORD)
+    new = "жасыл алма терезе бұлт"
+    response = client.post("/password", data={"current_password": PASSWORD, "new_password": new, "confirm": new})
+    assert response.status_code == 302
