@@ -56,8 +56,12 @@ def local_today():
     """Today in the region's time zone, not the server's: at 01:00 in Karaganda UTC is still yesterday."""
     try:
         return to_user_timezone(datetime.now(UTC)).date()
-    except RuntimeError:  # no application: the command line
-        return date.today()
+    except RuntimeError:  # no application (the command line, tests): still the region's calendar
+        from zoneinfo import ZoneInfo
+
+        from config import Config
+
+        return datetime.now(ZoneInfo(Config.BABEL_DEFAULT_TIMEZONE)).date()
 
 
 # The typed fields each typed item needs, all filled in, for it to be done.

@@ -199,12 +199,14 @@ def set_deadlines(*deadlines):
 
 def make_event(actor=None, days=None, status="open", capacity=30, min_days=None, kind="seminar", title_kk=None,
                title_ru=None, registration_opens=None, registration_closes=None, hours=8):
-    """An event through the service, as a region admin creates it: by default today, open for registration."""
-    from datetime import date, timedelta
+    """An event through the service, as a region admin creates it: by default today (the region's), open for
+    registration."""
+    from datetime import timedelta
 
     from services import training
+    from services.setup import local_today
 
-    days = sorted(days or [date.today()])
+    days = sorted(days or [local_today()])
     n = next(_seq)
     return training.create_event(actor, dict(
         title_kk=title_kk or f"№{n} медиация семинары", title_ru=title_ru or f"Семинар по медиации №{n}", kind=kind,

@@ -816,7 +816,7 @@ def test_every_spreadsheet_download_is_inert(site):
     day = event.ordered_days()[0]
     assert admin.post(f"/training/{event.id}/days/{day.id}/present/{hostile.id}").status_code == 302
     activity = curator.post("/outreach/new", data={
-        "client_uuid": str(uuid.uuid4()), "held_on": date.today().isoformat(), "format": "general_meeting",
+        "client_uuid": str(uuid.uuid4()), "held_on": records.today.isoformat(), "format": "general_meeting",
         "grade_from": "1", "grade_to": "4", "language": "kk", "parents_reached": "12",
         "description": FORMULAS["outreach"]})
     assert activity.status_code == 302, activity.get_data(as_text=True)[:300]
