@@ -9,7 +9,7 @@ from flask import render_template_string
 from forms.offline import OfflineForm
 from models.surveys import CaseSurvey
 from tests.factories import survey_form
-from tests.helpers import input_value, parse
+from tests.helpers import input_value, parse, simulate_survey_release
 from views import offline
 
 OUTBOX = {"X-Kelisim-Outbox": "1", "Accept": "application/json"}
@@ -154,24 +154,7 @@ def test_every_text_the_scripts_read_is_on_the_page(client, login_as, world, scr
 
 @pytest.fixture
 def release(monkeypatch):
-    """A release of the survey form: version 2 narrows the categories (bullying is gone) and renames the notes."""
-    from wtforms import SelectField, TextAreaField
-
-    from forms.offline import Release
-    from forms.surveys import SurveyForm, _choose
-    from models.surveys import CATEGORIES
-
-    def apply():
-        monkeypatch.setattr(SurveyForm, "version", 2)
-        monkeypatch.setattr(SurveyForm, "releases", {2: Release(changed=("category",), renamed={"notes": "remarks"})})
-        monkeypatch.setattr(SurveyForm, "category", SelectField(
-            "Санат", [], choices=_choose([c for c in CATEGORIES if c[0] != "bullying"])))
-        monkeypatch.setattr(SurveyForm, "remarks", TextAreaField("Ескертпе"), raising=False)
-        original = SurveyForm.survey_data
-        monkeypatch.setattr(SurveyForm, "survey_data",
-                            lambda self: {**original(self), "notes": self.remarks.data or ""})
-
-    return apply
+    return lambda: simulate_survey_release(monkeypatch)
 
 
 def test_every_offline_form_carries_its_kind_version_and_summary(client, login_as, world):
@@ -239,7 +222,7 @@ def test_a_closed_period_refuses_with_423_and_a_message(client, login_as, world,
     login_as("school")
     response = client.post("/surveys/new", data=survey_form(), headers=OUTBOX)
     assert response.status_code == 423
-    assert response.get_json() == {"status": "closed", "message": "Тоқсан жабылды."}
+    assert response.get_json() == {"status": "closed", "message": "Тоқсан жабылды.", "field": "closed_on"}
     page = client.post("/surveys/new", data=survey_form(notes="Сақталады"))
     assert page.status_code == 423 and "Тоқсан жабылды." in page.get_data(as_text=True)
     assert "Сақталады" in page.get_data(as_text=True)  # the form keeps what was typed

@@ -5,7 +5,7 @@ file saved on another device (/outbox/import), each item posted through its own 
 The outbox script posts with the header ``X-Kelisim-Outbox: 1`` and reads:
 201 created / 200 duplicate ``{"status", "id", "redirect", "message"}``; 400 ``{"status": "invalid",
 "errors": {field: [messages]}}`` (with ``"version", "changed", "renamed"`` when the values were typed in an older
-version of the form); 409 ``{"status": "conflict", "message"}``; 423 ``{"status": "closed", "message"}`` when what
+version of the form); 409 ``{"status": "conflict", "message"}``; 423 ``{"status": "closed", "message", "field"}`` when what
 the item belongs to takes no more changes (services.offline.Closed: a closed quarter); 401 when the session has
 ended (or another account is signed in than the one that filled the form, ``X-Kelisim-Owner``); 400
 ``{"error": 400}`` on an expired CSRF token (the script fetches a fresh one and retries).
@@ -129,7 +129,7 @@ def refused(form, template, exc: Closed, **context):
     """423: what the submission belongs to takes no more changes (a closed quarter). The outbox keeps the item as
     "refused" with the message until the user corrects or deletes it."""
     if from_outbox():
-        return jsonify(status="closed", message=str(exc.message)), 423
+        return jsonify(status="closed", message=str(exc.message), **({"field": exc.field} if exc.field else {})), 423
     (form[exc.field].errors if exc.field and exc.field in form else form.form_errors).append(exc.message)
     return render_template(template, form=form, **context), 423
 

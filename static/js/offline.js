@@ -11,6 +11,18 @@
     return;
   }
   var T = strings.dataset;
+  var USER_KEY = "kelisim-user";
+  try {
+    // A page of the app shell (kept for offline use, made with nobody signed in) stands for the account that was
+    // signed in last on this device; a page from the server says who is signed in now.
+    if (T.shell) {
+      T.user = localStorage.getItem(USER_KEY) || "";
+    } else if (T.user) {
+      localStorage.setItem(USER_KEY, T.user);
+    } else {
+      localStorage.removeItem(USER_KEY);
+    }
+  } catch (e) { /* private mode */ }
   var SYNC_TAG = "kelisim-outbox";
   var RETRY_FIRST = 15000;
   var RETRY_MAX = 5 * 60 * 1000;
@@ -178,6 +190,10 @@
     }
     if (status === 423 || data.status === "closed") {  // a closed quarter: stays until the user acts
       item.message = data.message || "";
+      item.errors = data.field ? {} : null;
+      if (data.field) {
+        item.errors[data.field] = [item.message];  // shown beside its field (the date) when reopened
+      }
       return keep(item, "refused", "refused");
     }
     if (status >= 400 && status < 500 && status !== 408 && status !== 429 && status !== 400) {
@@ -774,7 +790,9 @@
     var form = document.getElementById("logout-form");
     if (!form) {
       try {
-        localStorage.removeItem(LOGOUT_KEY);  // signed out meanwhile
+        if (!T.shell) {
+          localStorage.removeItem(LOGOUT_KEY);  // signed out meanwhile
+        }
       } catch (e) { /* private mode */ }
       return;
     }
@@ -814,9 +832,10 @@
         return;
       }
       if (who && who === T.user) {
-        fetchToken().then(function (token) {
+        // The sign-out asked for without a connection: what waits goes first, the rest stays on the device.
+        flush().then(fetchToken).then(function (token) {
           if (token) {
-            leave(token);  // the sign-out asked for without a connection; unsent forms stay on the device
+            leave(token);
           }
         });
       }

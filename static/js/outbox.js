@@ -34,7 +34,9 @@
 
   function messagesOf(item) {
     var messages = [];
-    Object.keys(item.errors || {}).forEach(function (k) { messages = messages.concat(item.errors[k]); });
+    Object.keys(item.state === "refused" ? {} : item.errors || {}).forEach(function (k) {
+      messages = messages.concat(item.errors[k]);
+    });
     if ((item.state === "conflict" || item.state === "refused" || item.state === "waiting") && item.message) {
       messages.push(item.message);
     }
@@ -247,11 +249,12 @@
     if (!input || !window.FileReader) {
       return;
     }
-    input.addEventListener("change", function () {
+    form.addEventListener("submit", function (event) {
       var file = input.files && input.files[0];
-      if (!file) {
+      if (!file || form.dataset.read) {
         return;
       }
+      event.preventDefault();
       file.text().then(function (text) {
         var data = JSON.parse(text);
         sessionStorage.setItem(STASH, JSON.stringify({ account: data.account || "", items: data.items || [],
@@ -260,6 +263,9 @@
         try {
           sessionStorage.removeItem(STASH);
         } catch (e) { /* private mode */ }
+      }).then(function () {
+        form.dataset.read = "1";
+        HTMLFormElement.prototype.submit.call(form);
       });
     });
   }

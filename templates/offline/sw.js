@@ -18,7 +18,9 @@ self.addEventListener("install", (event) => {
   // The shell is fetched without cookies: no account's name or token is kept in it.
   event.waitUntil(
     caches.open(SHELL_CACHE)
-      .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { credentials: "omit", cache: "reload" }))))
+      // Marked, so that the kept outbox and offline pages know they stand for whoever was signed in last.
+      .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, {
+        credentials: "omit", cache: "reload", headers: { "X-Kelisim-Shell": "1" } }))))
       // The first worker takes over at once; a later release waits for the page's "use it now".
       .then(() => (self.registration.active ? null : self.skipWaiting()))
   );
