@@ -5,9 +5,9 @@ file saved on another device (/outbox/import), each item posted through its own 
 The outbox script posts with the header ``X-Kelisim-Outbox: 1`` and reads:
 201 created / 200 duplicate ``{"status", "id", "redirect", "message"}``; 400 ``{"status": "invalid",
 "errors": {field: [messages]}}`` (with ``"version", "changed", "renamed"`` when the values were typed in an older
-version of the form); 409 ``{"status": "conflict", "message"}``; 423 ``{"status": "closed", "message", "field"}`` when what
-the item belongs to takes no more changes (services.offline.Closed: a closed quarter); 401 when the session has
-ended (or another account is signed in than the one that filled the form, ``X-Kelisim-Owner``); 400
+version of the form); 409 ``{"status": "conflict", "message"}``; 423 ``{"status": "closed", "message", "field"}``
+when what the item belongs to takes no more changes (services.offline.Closed: a closed quarter); 401 when the
+session has ended (or another account is signed in than the one that filled the form, ``X-Kelisim-Owner``); 400
 ``{"error": 400}`` on an expired CSRF token (the script fetches a fresh one and retries).
 
 A form opts in by subclassing forms.offline.OfflineForm (kind, title, summary, version), rendering it with the form
