@@ -127,6 +127,7 @@ def test_answer_contract_for_form_errors_of_the_whole_form(app):
 
 
 @pytest.mark.parametrize("script, holders", [("offline.js", {"T": "offline-strings"}),
+                                             ("offline-more.js", {"T": "offline-strings"}),
                                              ("outbox.js", {"T": "offline-strings", "P": "outbox-page-strings"})])
 def test_every_text_the_scripts_read_is_on_the_page(client, login_as, world, script, holders):
     import os

@@ -57,7 +57,8 @@ from views.common import get_or_404, login_required, roles_required
 bp = Blueprint("offline", __name__)
 
 # Precached by the service worker (besides /offline and /outbox): the app shell.
-SHELL_STATIC = ("css/app.css", "js/app.js", "js/offline.js", "js/outbox.js", "icons/icon.svg", "icons/icon-192.png",
+SHELL_STATIC = ("css/app.css", "js/app.js", "js/offline.js", "js/offline-more.js", "js/outbox.js", "icons/icon.svg",
+                "icons/icon-192.png",
                 "icons/icon-512.png")
 # What the cache version is derived from: a new release that changes any of these replaces old caches.
 VERSIONED = ("static", "templates/offline", "templates/base.html", "translations")

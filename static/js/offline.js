@@ -335,6 +335,25 @@
     return box;
   }
 
+  // The rarer moments (a form's errors, a reopened item, a draft's offer, the sign-out panels, a new version) live in
+  // static/js/offline-more.js, fetched when one comes: every page carries less.
+  var more = null;
+
+  function extra() {
+    if (!more) {
+      more = new Promise(function (resolve, reject) {
+        var script = el("script", { src: T.moreUrl });
+        script.onload = function () { resolve(api.more); };
+        script.onerror = function () {
+          more = null;
+          reject(new Error("offline-more.js"));
+        };
+        document.head.appendChild(script);
+      });
+    }
+    return more;
+  }
+
   function loginLink() {
     return T.loginUrl + "?next=" + encodeURIComponent(location.pathname + location.search);
   }
@@ -408,56 +427,6 @@
         // What depends on a value (the schools of a district, a question shown for one answer) follows it.
         input.dispatchEvent(new Event("change", { bubbles: true }));
       });
-    });
-  }
-
-  function clearErrors(form) {
-    form.querySelectorAll(".outbox-error").forEach(function (node) { node.remove(); });
-    form.querySelectorAll(".has-error, .changed").forEach(function (node) { node.classList.remove("has-error", "changed"); });
-    form.querySelectorAll("[aria-invalid]").forEach(function (node) { node.removeAttribute("aria-invalid"); });
-  }
-
-  function fieldBox(form, name) {
-    var input = form.querySelector("[name=\"" + CSS.escape(name) + "\"]");
-    return input && input.type !== "hidden" ? [input, input.closest(".field")] : [input, null];
-  }
-
-  function note(input, box, name, text, cls) {
-    var p = el("p", { class: cls + " outbox-error", id: name + "-" + cls.split(" ")[0] }, text);
-    box.appendChild(p);
-    var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
-    if (described.indexOf(p.id) < 0) {
-      described.push(p.id);
-      input.setAttribute("aria-describedby", described.join(" "));
-    }
-  }
-
-  // Shows the server's messages next to their fields, as the form macros do on a plain post; the fields a new
-  // version of the form changed are marked too.
-  function showErrors(form, errors, changed) {
-    clearErrors(form);
-    var general = [];
-    Object.keys(errors || {}).forEach(function (name) {
-      var found = name === "_form" ? [null, null] : fieldBox(form, name);
-      if (!found[1]) {
-        general = general.concat(errors[name]);
-        return;
-      }
-      found[1].classList.add("has-error");
-      found[0].setAttribute("aria-invalid", "true");
-      note(found[0], found[1], name, errors[name].join(" "), "error");
-    });
-    (changed || []).forEach(function (name) {
-      var found = fieldBox(form, name);
-      if (found[1]) {
-        found[1].classList.add("changed");
-        note(found[0], found[1], name, T.fieldChanged, "changed-note");
-      }
-    });
-    var summary = el("p", { class: "error summary outbox-error", role: "alert" }, T.fixFields);
-    form.insertBefore(summary, form.firstChild);
-    general.forEach(function (m) {
-      form.insertBefore(el("p", { class: "error summary outbox-error" }, m), summary.nextSibling);
     });
   }
 
@@ -571,16 +540,19 @@
       }
       if (result.outcome === "invalid" && !reopened) {
         // Online and refused as it stands: the form shows why, and nothing waits in the outbox for it.
-        return deleteItem(item.id).then(function () {
+        return deleteItem(item.id).then(extra).then(function (m) {
           delete form.dataset.outboxId;
-          showErrors(form, item.errors, item.changed);
+          m.showErrors(form, item.errors, item.changed);
           banner(T.invalid, "warning");
         });
       }
       if (result.outcome === "invalid") {
-        showErrors(form, item.errors, item.changed);
-        banner(T.invalidKept, "warning", [outbox]);
-      } else if (result.outcome === "login") {
+        return extra().then(function (m) {
+          m.showErrors(form, item.errors, item.changed);
+          banner(T.invalidKept, "warning", [outbox]);
+        });
+      }
+      if (result.outcome === "login") {
         banner(T.needsLogin, "warning", [[loginLink(), T.signIn], outbox]);
         afterQueued(form);
       } else if (result.outcome === "conflict" || result.outcome === "refused") {
@@ -589,35 +561,13 @@
       } else {
         banner(result.outcome === "network" ? T.saved : (item.message ? item.message + " " : "") + T.error, "info",
                [outbox]);
-        clearErrors(form);
+        if (api.more) {
+          api.more.clearErrors(form);
+        }
         afterQueued(form);
         scheduleRetry();
       }
     });
-  }
-
-  function reopen(form) {
-    var match = /#outbox=([\w-]+)/.exec(location.hash);
-    if (!match) {
-      return Promise.resolve(false);
-    }
-    return getItem(match[1]).then(function (item) {
-      if (!item || item.kind !== form.dataset.offline || !visible(item)) {
-        return false;
-      }
-      fill(form, item.fields.filter(function (pair) { return pair[0] !== "form_version"; }));
-      form.dataset.outboxId = item.id;
-      var input = uuidInput(form);
-      if (input) {
-        // A refused code gets a new one; otherwise the corrected form goes under its first code.
-        input.value = item.errors && item.errors.client_uuid ? newUuid() : item.client_uuid;
-      }
-      if (item.errors || item.message) {
-        showErrors(form, item.errors || { _form: [item.message] }, item.changed);
-        banner(T.invalidKept, "warning");
-      }
-      return true;
-    }).catch(function () { return false; });
   }
 
   // ---- drafts: one per form page and account, kept while typing, offered when the form opens again -----------
@@ -643,34 +593,6 @@
     }).catch(function () { return null; });
   }
 
-  function offerDraft(form, draft, state) {
-    var box = el("div", { class: "notice draft-offer", role: "group", "aria-labelledby": "draft-offer-text" });
-    var text = T.draftFound.replace("{date}", fmtDate(draft.saved, true));
-    if (draft.version && form.dataset.formVersion && draft.version !== form.dataset.formVersion) {
-      text += " " + T.draftOlder;
-    }
-    box.appendChild(el("p", { id: "draft-offer-text" }, text));
-    var actions = el("p", { class: "actions" });
-    var go = el("button", { type: "button", class: "primary" }, T.draftContinue);
-    var drop = el("button", { type: "button", class: "link" }, T.draftDiscard);
-    go.addEventListener("click", function () {
-      state.offer = null;
-      box.remove();
-      fill(form, draft.fields);
-      saveDraft(form);
-    });
-    drop.addEventListener("click", function () {
-      state.offer = null;
-      box.remove();
-      drafts.remove(draft.id);
-    });
-    actions.appendChild(go);
-    actions.appendChild(drop);
-    box.appendChild(actions);
-    form.parentNode.insertBefore(box, form);
-    return box;
-  }
-
   function setupDraft(form, reopened) {
     var state = { offer: null, timer: null, stopped: !!reopened };
     var key = draftKey(form);
@@ -682,6 +604,7 @@
       }
     };
     var typed = function () {
+      state.typed = true;
       if (state.offer) {  // typing over the offer starts afresh
         state.offer.remove();
         state.offer = null;
@@ -709,8 +632,13 @@
     var shownAgain = form.querySelector(".error") !== null;  // a plain post shown again holds the typing itself
     drafts.get(key).then(function (draft) {
       if (draft && draft.fields && draft.fields.length && !shownAgain && !state.stopped) {
-        state.offer = offerDraft(form, draft, state);
+        return extra().then(function (m) {
+          if (!state.typed) {
+            state.offer = m.offerDraft(form, draft, state);
+          }
+        });
       }
+      return null;
     }).catch(function () { return null; });
     if (!form.dataset.offline) {
       // A draft-only form posts as a plain form: its draft goes once the service has taken it (the answer leads
@@ -766,7 +694,10 @@
         input.value = newUuid();
       }
       form.addEventListener("submit", submitHandler);
-      reopen(form).then(function (reopened) { setupDraft(form, reopened); });
+      var reopening = /#outbox=/.test(location.hash) ? extra().then(function (m) { return m.reopen(form); }) : null;
+      Promise.resolve(reopening).catch(function () { return false; }).then(function (reopened) {
+        setupDraft(form, reopened);
+      });
     });
     Array.prototype.forEach.call(document.querySelectorAll("form[data-draft]:not([data-offline])"), function (form) {
       setupDraft(form, false);
@@ -811,15 +742,14 @@
       event.preventDefault();
       fetchToken().then(function (token) {
         if (!token) {
-          offlinePanel();
-          return null;
+          return extra().then(function (m) { m.offlinePanel(); }, function () { banner(T.logoutOffline, "warning"); });
         }
         return allItems().then(function (items) {
           var mine = items.filter(own);
           if (!mine.length) {
             leave(token);
           } else {
-            logoutPanel(mine.length, function () { leave(token); });
+            extra().then(function (m) { m.logoutPanel(mine.length, function () { leave(token); }); });
           }
         }, function () { leave(token); });
       });
@@ -844,102 +774,21 @@
     pending();
   }
 
-  function panel(text) {
-    var old = document.getElementById("logout-panel");
-    if (old) {
-      old.remove();
-    }
-    var box = el("div", { id: "logout-panel", class: "flash warning logout-panel", role: "alertdialog",
-                          "aria-labelledby": "logout-panel-text" });
-    box.appendChild(el("p", { id: "logout-panel-text" }, text));
-    var buttons = el("p", { class: "actions" });
-    box.appendChild(buttons);
-    var main = document.getElementById("main") || document.body;
-    main.insertBefore(box, main.firstChild);
-    return { box: box, add: function (node) { buttons.appendChild(node); return node; } };
-  }
-
-  function offlinePanel() {
-    var p = panel(T.logoutOffline);
-    var later = p.add(el("button", { type: "button", class: "primary" }, T.logoutLater));
-    var stay = p.add(el("button", { type: "button", class: "link" }, T.stay));
-    later.addEventListener("click", function () {
-      try {
-        localStorage.setItem(LOGOUT_KEY, T.user);
-      } catch (e) { /* private mode */ }
-      p.box.querySelector("p").textContent = T.logoutPending;
-      later.remove();
-    });
-    stay.addEventListener("click", function () { p.box.remove(); });
-    later.focus();
-  }
-
-  function logoutPanel(count, leave, feedback) {
-    var p = panel(T.unsent + " " + count + ". " + T.logoutWarning);
-    if (feedback) {
-      p.box.insertBefore(el("p", { class: "error", role: "alert" }, feedback), p.box.lastChild);
-    }
-    var send = p.add(el("button", { type: "button", class: "primary" }, T.sendFirst));
-    var keepThem = p.add(el("button", { type: "button" }, T.keepAndLeave));
-    var erase = p.add(el("button", { type: "button", class: "danger" }, T.eraseAndLeave));
-    var stay = p.add(el("button", { type: "button", class: "link" }, T.stay));
-    send.addEventListener("click", function () {
-      send.disabled = true;
-      send.textContent = T.sending;
-      flush().then(function (result) {
-        return allItems().then(function (items) {
-          var mine = items.filter(own);
-          if (!mine.length) {
-            leave();
-          } else {
-            logoutPanel(mine.length, leave, result && result.offline ? T.sendFailedOffline : T.sendFailed);
-          }
-        });
-      });
-    });
-    keepThem.addEventListener("click", leave);
-    erase.addEventListener("click", function () {
-      if (erase.dataset.armed) {
-        // Only this account's forms: another account's wait for it.
-        allItems().then(function (items) {
-          return Promise.all(items.filter(own).map(function (i) { return deleteItem(i.id); }));
-        }).then(leave);
-      } else {
-        erase.dataset.armed = "1";
-        erase.textContent = T.eraseConfirm;
-      }
-    });
-    stay.addEventListener("click", function () { p.box.remove(); });
-    send.focus();
-  }
-
   // ---- the service worker: offline pages, Background Sync, a new release when the user says so -------------
 
-  function offerUpdate(worker) {
-    if (document.getElementById("update-banner")) {
-      return;
-    }
-    var box = banner(T.updateReady, "info", [], "update-banner");
-    var use = el("button", { type: "button", class: "primary" }, T.updateUse);
-    use.addEventListener("click", function () {
-      use.disabled = true;
-      // Drafts are saved as they are typed; the outbox lives in IndexedDB: the new release finds both.
-      navigator.serviceWorker.addEventListener("controllerchange", function () { location.reload(); });
-      worker.postMessage({ type: "skip-waiting" });
-    });
-    box.appendChild(use);
-  }
-
   function watchUpdates(reg) {
+    var offer = function (worker) {
+      extra().then(function (m) { m.offerUpdate(worker); }).catch(function () { return null; });
+    };
     if (reg.waiting && navigator.serviceWorker.controller) {
-      offerUpdate(reg.waiting);
+      offer(reg.waiting);
     }
     reg.addEventListener("updatefound", function () {
       var worker = reg.installing;
       if (worker) {
         worker.addEventListener("statechange", function () {
           if (worker.state === "installed" && navigator.serviceWorker.controller) {
-            offerUpdate(worker);
+            offer(worker);
           }
         });
       }
@@ -1028,6 +877,11 @@
   api.banner = banner;
   api.newUuid = newUuid;
   api.fetchToken = fetchToken;
+  api.getItem = getItem;
+  api.fill = fill;
+  api.saveDraft = saveDraft;
+  api.uuidInput = uuidInput;
+  api.LOGOUT_KEY = LOGOUT_KEY;
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
