@@ -631,6 +631,12 @@
     });
     var shownAgain = form.querySelector(".error") !== null;  // a plain post shown again holds the typing itself
     drafts.get(key).then(function (draft) {
+      if (draft && !draft.owner && draft.saved < Date.now() - DAY) {
+        // A public form's draft (a registration: someone's name and phone) is not offered to the next person to
+        // pick up a shared device a day later.
+        drafts.remove(key);
+        draft = null;
+      }
       if (draft && draft.fields && draft.fields.length && !shownAgain && !state.stopped) {
         return extra().then(function (m) {
           if (!state.typed) {

@@ -107,6 +107,7 @@ def test_hand_over_by_file_to_the_same_curator_and_the_district_officer(browser,
     phone.set_offline(True)  # for weeks, say
     fill_survey(page, notes="Бірінші жағдай")
     page.wait_for_selector("#outbox-banner")
+    assert page.locator("#outbox-banner.info").count() == 1  # saved is good news, not styled as an error
     page.goto(f"{live_server}/outbox")
     item = page.locator(".outbox-item")
     assert "Жаңа сауалнама" in item.inner_text() and "Жіберуді күтуде" in item.inner_text()
@@ -395,3 +396,46 @@ def test_import_report_reopens_invalid_items_in_this_devices_outbox(browser, liv
     assert CaseSurvey.select().count() == 1
     laptop.close()
 
+
+
+def test_the_checklist_keeps_a_draft_until_the_service_has_saved_it(live_server, phone, world):
+    from models.setup import SchoolSetup
+
+    page = phone.new_page()
+    sign_in(page, live_server, next_path="/setup/edit")
+    number = page.get_by_label("Қызметті құру туралы мектеп бұйрығының нөмірі")
+    number.fill("№ 112-Ж")
+    eventually(page, "window.KelisimOutbox.drafts.all().then(ds => ds.length === 1 && ds[0].kind === 'setup')")
+    page.reload()
+    page.locator(".draft-offer").get_by_role("button", name="Жобаны жалғастыру").click()
+    assert number.input_value() == "№ 112-Ж"
+    phone.set_offline(True)  # without a connection the post is not tried: the draft waits, the page stays
+    page.get_by_role("button", name="Бақылау парағын сақтау").click()
+    page.locator("#outbox-banner").wait_for()
+    assert "жоба ретінде сақталды" in page.inner_text("#outbox-banner") and page.url.endswith("/setup/edit")
+    phone.set_offline(False)
+    page.get_by_role("button", name="Бақылау парағын сақтау").click()
+    page.wait_for_selector("#order_date-error")  # the service wants the order's date too: the draft stays
+    assert page.evaluate("window.KelisimOutbox.drafts.all().then(ds => ds.length)") == 1
+    page.get_by_label("Бұйрықтың күні").fill("2024-10-15")
+    page.get_by_role("button", name="Бақылау парағын сақтау").click()
+    page.wait_for_url(f"{live_server}/setup")
+    assert SchoolSetup.get(SchoolSetup.school == world.schools["school"].id).order_number == "№ 112-Ж"
+    eventually(page, "window.KelisimOutbox.drafts.all().then(ds => ds.length === 0)")  # saved: the draft goes
+
+
+def test_forms_that_waited_too_long_ask_to_be_saved_to_a_file(live_server, phone, world):
+    page = phone.new_page()
+    sign_in(page, live_server)
+    worker_ready(page)
+    page.route("**/surveys/new", lambda route: route.abort() if route.request.method == "POST" else route.continue_())
+    fill_survey(page)
+    page.wait_for_selector("#outbox-banner")
+    page.evaluate("window.KelisimOutbox.items().then(items => { items[0].created -= 8 * 24 * 3600 * 1000; "
+                  "return window.KelisimOutbox.putItem(items[0]); })")  # queued eight days ago
+    page.goto(f"{live_server}/surveys")
+    reminder = page.locator("#outbox-reminder")
+    reminder.wait_for()
+    assert "7 күннен астам" in reminder.inner_text() and "файлға сақтап" in reminder.inner_text()
+    reminder.get_by_role("link", name="Жіберу кезегін ашу").click()
+    assert "7 күннен астам" in page.locator("#outbox-old").inner_text()
