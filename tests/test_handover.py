@@ -186,10 +186,12 @@ def test_invalid_and_refused_items_are_reported_with_their_messages(client, logi
 
 
 def test_public_forms_in_a_file_go_through_their_own_pages(client, login_as, world):
+    from datetime import date, timedelta
+
     from models.training import Registration
     from tests.factories import make_event
 
-    event = make_event()
+    event = make_event(days=[date.today() + timedelta(days=7)])  # registration open, whatever the hour
     login_as("district")
     registration = item("registration", f"/e/{event.slug}", dict(
         full_name="Динара Есенова", position="psychologist", district=str(world.schools["school"].district_id),
