@@ -309,7 +309,7 @@ def summary_text(form, values):
 
 
 def _import(form):
-    """The import of the file in ``form``: the report's address, or None with the file's error on the form."""
+    """The import of the file in ``form`` (its OutboxImport record), or None with the file's error on the form."""
     try:
         outbox_file = handover.read(form.file.data.read(handover.MAX_BYTES + 1))
     except handover.FileRefused as exc:
