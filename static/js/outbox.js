@@ -5,12 +5,12 @@
   "use strict";
 
   var api = window.KelisimOutbox;
-  var page = document.getElementById("outbox-page-strings");
-  if (!api || !page) {
+  if (!api) {
     return;
   }
+  var page = document.getElementById("outbox-page-strings");  // not on the import form, which needs none
   var T = api.T;
-  var P = page.dataset;
+  var P = page ? page.dataset : {};
   var el = api.el;
   var STASH = "kelisim-import";
   var FILE_VERSION = 1;
