@@ -531,7 +531,6 @@
     return fetchToken().then(function (token) {
       return token ? sendItem(item, token) : { outcome: "network" };
     }).then(function (result) {
-      var outbox = [T.outboxUrl, T.openOutbox];
       if (result.outcome === "sent") {
         try {
           sessionStorage.setItem(FLASH_KEY, result.data.message || "");
@@ -546,28 +545,32 @@
           banner(T.invalid, "warning");
         });
       }
-      if (result.outcome === "invalid") {
-        return extra().then(function (m) {
-          m.showErrors(form, item.errors, item.changed);
-          banner(T.invalidKept, "warning", [outbox]);
-        });
-      }
-      if (result.outcome === "login") {
-        banner(T.needsLogin, "warning", [[loginLink(), T.signIn], outbox]);
-        afterQueued(form);
-      } else if (result.outcome === "conflict" || result.outcome === "refused") {
-        banner((item.message || T.conflict) + " " + T.keptSeeOutbox, "warning", [outbox]);
-        afterQueued(form);
-      } else {
-        banner(result.outcome === "network" ? T.saved : (item.message ? item.message + " " : "") + T.error, "info",
-               [outbox]);
-        if (api.more) {
-          api.more.clearErrors(form);
-        }
-        afterQueued(form);
-        scheduleRetry();
-      }
+      delete inFlight[item.id];  // it waits in the outbox now: the header counts it before the page says so
+      return render().then(function () { return kept(form, item, result.outcome); });
     });
+  }
+
+  function kept(form, item, outcome) {
+    var outbox = [T.outboxUrl, T.openOutbox];
+    if (outcome === "invalid") {
+      return extra().then(function (m) {
+        m.showErrors(form, item.errors, item.changed);
+        banner(T.invalidKept, "warning", [outbox]);
+      });
+    }
+    if (outcome === "login") {
+      banner(T.needsLogin, "warning", [[loginLink(), T.signIn], outbox]);
+    } else if (outcome === "conflict" || outcome === "refused") {
+      banner((item.message || T.conflict) + " " + T.keptSeeOutbox, "warning", [outbox]);
+    } else {
+      banner(outcome === "network" ? T.saved : (item.message ? item.message + " " : "") + T.error, "info", [outbox]);
+      if (api.more) {
+        api.more.clearErrors(form);
+      }
+      scheduleRetry();
+    }
+    afterQueued(form);
+    return null;
   }
 
   // ---- drafts: one per form page and account, kept while typing, offered when the form opens again -----------

@@ -438,4 +438,6 @@ def test_forms_that_waited_too_long_ask_to_be_saved_to_a_file(live_server, phone
     reminder.wait_for()
     assert "7 күннен астам" in reminder.inner_text() and "файлға сақтап" in reminder.inner_text()
     reminder.get_by_role("link", name="Жіберу кезегін ашу").click()
-    assert "7 күннен астам" in page.locator("#outbox-old").inner_text()
+    old = page.locator("#outbox-old")
+    old.wait_for()  # shown once the list is read from the device
+    assert "7 күннен астам" in old.inner_text()
