@@ -65,3 +65,5 @@ class Config:
     REGISTRATIONS_PER_ADDRESS = 20
     # Parent confirmations per address and school per hour; None keeps the built-in 20 (load tests raise it).
     PARENT_CONFIRMATIONS_PER_ADDRESS = None
+    # Days an outbox item may wait on a device before the outbox asks to save it to a file and hand it over.
+    OUTBOX_EXPORT_AFTER_DAYS = 7

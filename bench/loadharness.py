@@ -3,6 +3,11 @@ phones post every offline-capable kind over loopback — a fifth of them repeats
 answer is read, each retried like the phone's outbox until acknowledged — while the whole server is killed with
 SIGKILL midway and restarted; then what was stored is counted against what was acknowledged.
 
+Meanwhile outbox files are imported (issue #20), as a phone's outbox saved to a file would be on another device:
+each holds submissions that its curator's phone also sends live, and others that only the file carries; half are
+imported by the same curator from another session, half by the district officer of its school; each file is posted
+until acknowledged (through the SIGKILL too), then once more, which must create nothing.
+
 bench/bench_load.py prints the full figures, tests/test_load.py runs a short version. Each offline-capable kind
 is one entry of KINDS; check_registry() fails loudly when a form subclasses OfflineForm and no entry covers it.
 """
@@ -44,6 +49,9 @@ SERVER_SETTINGS = {"FLASK_PARENT_CONFIRMATIONS_PER_ADDRESS": "1000000000",
                    "FLASK_REGISTRATIONS_PER_ADDRESS": "1000000000"}
 OUTBOX_HEADERS = {"X-Kelisim-Outbox": "1", "Accept": "application/json"}
 REPEAT_SHARE, CUT_SHARE = 5, 20  # one in five submissions repeats an earlier one; one in twenty is cut
+# Outbox files imported during the run: how many, how many of a client's live submissions each copies, and how many
+# submissions (of the signed-in kinds) only the file carries.
+IMPORT_FILES, IMPORT_COPIES, IMPORT_ONLY = 4, 12, 8
 REQUEST_TIMEOUT = 30  # seconds for one request (gunicorn's worker timeout is 30 s too)
 MAX_ATTEMPTS = 60  # per submission; with the back-off below that spans about 50 s of outage
 BACKOFF, MAX_BACKOFF = 0.05, 1.0
@@ -270,7 +278,7 @@ def prepare_database(url, distinct, clients):
     each kind's needs for ``distinct[kind]`` distinct submissions; returns {"curators": [...], kind: its setup}."""
     from app import create_app
     from db import db
-    from models.auth import ROLE_SCHOOL, User
+    from models.auth import ROLE_DISTRICT, ROLE_SCHOOL, User
     from services import auth, demo, schema
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY})
@@ -285,11 +293,16 @@ def prepare_database(url, distinct, clients):
             if len(free) < clients:
                 raise ValueError(f"the demo directory has schools for {len(free)} curators, not {clients}")
             password_hash = auth.hash_password(CURATOR_PASSWORD)  # once for all: argon2 is slow on purpose
-            setup["curators"] = []
+            setup["curators"], setup["officers"] = [], {}
             for school in free[:clients]:
                 User.create(username=f"load-{school.code.lower()}", password_hash=password_hash, role=ROLE_SCHOOL,
                             full_name="Load harness", district=school.district_id, school=school)
                 setup["curators"].append(f"load-{school.code.lower()}")
+                officer = f"load-district-{school.district.code.lower()}"
+                if officer not in setup["officers"].values():
+                    User.create(username=officer, password_hash=password_hash, role=ROLE_DISTRICT,
+                                full_name="Load harness officer", district=school.district_id)
+                setup["officers"][setup["curators"][-1]] = officer
             for kind in KINDS.values():
                 setup[kind.name] = kind.prepare(ctx, distinct[kind.name])
     finally:
@@ -423,12 +436,18 @@ class Phone:
             headers["X-CSRFToken"] = self.token
         return headers
 
-    def request(self, method, path, fields=None, headers=None):
-        """(status, body); raises OSError or http.client.HTTPException when the connection fails."""
+    def request(self, method, path, fields=None, headers=None, upload=None):
+        """(status, body); raises OSError or http.client.HTTPException when the connection fails. ``upload`` is a
+        file (name, bytes) posted as the form field "file" (multipart), as a browser's file input does."""
         body = None if fields is None else urlencode(fields).encode()
         headers = self.headers(headers)
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if upload is not None:
+            boundary = uuid.uuid4().hex
+            body = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{upload[0]}"\r\n'
+                    f"Content-Type: application/json\r\n\r\n").encode() + upload[1] + f"\r\n--{boundary}--\r\n".encode()
+            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
         conn = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
         try:
             conn.request(method, path, body=body, headers=headers)
@@ -516,6 +535,51 @@ def plan(setup, per_kind, clients, seed=420):
     return submissions
 
 
+@dataclass
+class ImportFile:
+    """An outbox file saved on a curator's phone and imported on another device meanwhile."""
+
+    account: str  # the curator whose phone saved it
+    importer: str  # who imports it: the same curator, or the district officer of its school
+    by_officer: bool
+    items: list  # its Submissions: copies of some the phone sends live, and those only the file carries
+    only: list
+    at_crash: bool = False  # posted the moment the server is about to be killed (when the run is half done)
+
+    def body(self, setup):
+        from services import handover
+
+        items = [{"kind": s.kind, "action": KINDS[s.kind].path(setup[s.kind], s.index), "client_uuid": s.client_uuid,
+                  "created": int(time.time() * 1000), "fields": [[k, str(v)] for k, v in s.fields.items()]}
+                 for s in self.items]
+        payload = {"format": handover.FORMAT, "version": 1, "account": self.account, "items": items, "drafts": [],
+                   "exported_at": datetime.now(ZoneInfo("UTC")).isoformat()}
+        payload["checksum"] = handover.checksum(payload)
+        return json.dumps(payload, ensure_ascii=False).encode()
+
+
+def plan_imports(setup, submissions, per_kind, clients, seed=421):
+    """IMPORT_FILES files, one per client in turn: IMPORT_COPIES of the client's live submissions (any kind) and
+    IMPORT_ONLY surveys and activities that only the file carries; every other file is the district officer's."""
+    rng = random.Random(seed)
+    files, extra, base = [], Counter(), distinct_counts(per_kind)
+    for number in range(IMPORT_FILES):
+        client = number % clients
+        curator = setup["curators"][client]
+        live = [s for s in submissions if s.client == client and not s.repeat]
+        only = []
+        for j in range(IMPORT_ONLY):
+            name = ("survey", "outreach")[j % 2]
+            index = base[name] + extra[name]
+            extra[name] += 1
+            only.append(Submission(name, index, str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                                   KINDS[name].payload(setup[name], index), client))
+        by_officer = number % 2 == 1
+        files.append(ImportFile(curator, setup["officers"][curator] if by_officer else curator, by_officer,
+                                rng.sample(live, min(IMPORT_COPIES, len(live))) + only, only, at_crash=number == 1))
+    return files
+
+
 def distinct_counts(per_kind):
     """How many distinct submissions plan() makes of each kind (prepare needs it before the plan exists)."""
     return {name: per_kind - per_kind // REPEAT_SHARE for name in KINDS}
@@ -536,6 +600,7 @@ class Result:
     rows_added: dict = field(default_factory=dict)  # kind -> rows after minus rows before
     samples: list = field(default_factory=list)  # a few unexpected answers, for the report
     server_problems: list = field(default_factory=list)
+    imports: list = field(default_factory=list)  # the outbox files imported meanwhile (ImportFile)
 
     def total(self, what):
         return sum(n for (_kind, w), n in self.counts.items() if w == what)
@@ -581,6 +646,15 @@ class Result:
             (f"{prefix}_acknowledged_not_stored_once", self.acknowledged_not_once, 0),
             (f"{prefix}_duplicates", self.duplicates, 0),
             (f"{prefix}_lost", self.lost, 0),
+            (f"{prefix}_import_files", f"{len(self.imports)} files of {sum(len(f.items) for f in self.imports)} "
+             f"items ({sum(len(f.only) for f in self.imports)} only in a file), imported by "
+             f"{sum(1 for f in self.imports if f.by_officer)} district officers and "
+             f"{sum(1 for f in self.imports if not f.by_officer)} curators, concurrently with the live sends",
+             "informational"),
+            (f"{prefix}_import_posts", self.total("import_sent"), f"{2 * len(self.imports)} + retries"),
+            (f"{prefix}_imports_acknowledged", self.total("import_acknowledged"), len(self.imports)),
+            (f"{prefix}_second_imports_created", self.total("second_import_created"), 0),
+            (f"{prefix}_import_items_not_taken", self.total("import_not_taken"), 0),
             (f"{prefix}_mean_answer_ms", ", ".join(
                 f"{kind} {self.counts[(kind, 'answer_ms')] / max(1, self.counts[(kind, 'acknowledged')]):.0f}"
                 for kind in self.distinct), f"informational (2xx answers; {self.clients} clients queue for 2 workers)"),
@@ -589,7 +663,9 @@ class Result:
     @property
     def ok(self):
         return (self.lost == 0 and self.duplicates == 0 and self.acknowledged_not_once == 0
-                and self.distinct_total_right and all(self.total(w) == 0 for w in ("5xx", "conn", "4xx", "given_up")))
+                and self.distinct_total_right and all(self.total(w) == 0 for w in ("5xx", "conn", "4xx", "given_up"))
+                and self.total("import_acknowledged") == len(self.imports)
+                and self.total("second_import_created") == self.total("import_not_taken") == 0)
 
 
 class Run:
@@ -681,6 +757,65 @@ class Run:
             return True  # the server went away meanwhile: the next attempt tells
         return False
 
+    def post_import(self, phone, upload, importer):
+        """Posts an outbox file until the import is acknowledged (its JSON answer), as deliver(); None if refused."""
+        for attempt in range(MAX_ATTEMPTS):
+            start = time.monotonic()
+            self.count("import", "import_sent")
+            try:
+                status, body = phone.request("POST", "/outbox/import", headers=OUTBOX_HEADERS, upload=upload)
+            except (OSError, http.client.HTTPException) as exc:
+                self.failure("import", start, "conn", f"{type(exc).__name__}: {exc}")
+                time.sleep(min(MAX_BACKOFF, BACKOFF * (attempt + 1)))
+                continue
+            if status == 201:
+                return json.loads(body)
+            if status >= 500:
+                self.failure("import", start, "5xx", f"{status} {body[:300]!r}")
+                time.sleep(min(MAX_BACKOFF, BACKOFF * (attempt + 1)))
+                continue
+            if not self.recover(phone, status, body, KINDS["survey"], importer):
+                self.count("import", "4xx")
+                self.sample(f"import: {status} {body[:300]!r}")
+                return None
+        self.count("import", "given_up")
+        return None
+
+    def importer(self, files, barrier, errors, deadline):
+        """Imports its files spread over the run (file n once n/(files+1) of the live submissions are done; one the
+        moment the server is killed), each until acknowledged and then once more: the second must create nothing."""
+        try:
+            phones = {}
+            for name in {f.importer for f in files}:
+                phones[name] = Phone(self.server.port)
+                phones[name].sign_in(name, CURATOR_PASSWORD)
+            barrier.wait()
+            for n, outbox_file in enumerate(files):
+                if outbox_file.at_crash:
+                    self.halfway.wait(timeout=max(1, deadline[0] - time.monotonic()))
+                while (not outbox_file.at_crash and self.done * (len(files) + 1) < (n + 1) * len(self.submissions)
+                       and time.monotonic() < deadline[0]):
+                    time.sleep(0.05)
+                phone, upload = phones[outbox_file.importer], ("outbox.json", outbox_file.body(self.setup))
+                answer = self.post_import(phone, upload, outbox_file.importer)
+                if answer is None:
+                    continue
+                self.count("import", "import_acknowledged")
+                by_code = {s.client_uuid: s for s in outbox_file.items}
+                for item in answer["items"]:
+                    if item["outcome"] in ("created", "duplicate"):
+                        with self.lock:
+                            self.result.acknowledged[by_code[item["client_uuid"]].kind].add(item["client_uuid"])
+                    else:
+                        self.count("import", "import_not_taken")
+                        self.sample(f"import item {item}")
+                again = self.post_import(phone, upload, outbox_file.importer)
+                if again is not None:
+                    self.count("import", "second_import_created", again["created"])
+        except Exception as exc:  # reported by run(); the barrier must not hang the others
+            errors.append(exc)
+            barrier.abort()
+
     def client(self, number, barrier, errors):
         try:
             phone = Phone(self.server.port)
@@ -704,9 +839,11 @@ def run(url, folder, per_kind, clients, engine, crash=True, progress=None):
     before = {kind: sum(c.values()) for kind, c in stored_client_uuids(url).items()}
     submissions = plan(setup, per_kind, clients)
     result = Result(engine, per_kind, clients)
+    result.imports = plan_imports(setup, submissions, per_kind, clients)
     for kind in KINDS:
         result.acknowledged[kind] = set()
         result.distinct[kind] = {s.client_uuid for s in submissions if s.kind == kind}
+        result.distinct[kind] |= {s.client_uuid for f in result.imports for s in f.only if s.kind == kind}
     result.counts.update({(s.kind, "repeat"): 0 for s in submissions})
     for submission in submissions:
         result.counts[(submission.kind, "repeat")] += submission.repeat
@@ -714,8 +851,12 @@ def run(url, folder, per_kind, clients, engine, crash=True, progress=None):
     try:
         server.start()
         work = Run(server, setup, submissions, result)
-        errors, barrier = [], threading.Barrier(clients + 1)
+        importers = [result.imports[0::2], result.imports[1::2]]  # the curators' files, the officers'
+        errors, barrier = [], threading.Barrier(clients + len(importers) + 1)
+        wait_until = [time.monotonic() + 600]
         threads = [threading.Thread(target=work.client, args=(n, barrier, errors), daemon=True) for n in range(clients)]
+        threads += [threading.Thread(target=work.importer, args=(files, barrier, errors, wait_until), daemon=True)
+                    for files in importers]
         for thread in threads:
             thread.start()
         try:
@@ -726,6 +867,7 @@ def run(url, folder, per_kind, clients, engine, crash=True, progress=None):
         say(f"{engine}: {len(submissions)} submissions from {clients} clients")
         start = time.monotonic()
         deadline = start + max(300, len(submissions) / 10)  # bounded, even at 10 submissions a second
+        wait_until[0] = deadline
         if crash:
             while not work.halfway.wait(timeout=1) and any(t.is_alive() for t in threads):
                 if time.monotonic() > deadline:

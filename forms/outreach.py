@@ -95,8 +95,17 @@ class OutreachFields(BaseForm):
 class OutreachForm(OfflineForm, OutreachFields):
     """A new activity, possibly queued on the phone and sent later exactly once."""
 
+    kind = "outreach"
+    title = _l("Outreach activity")
+    summary = ("format", "held_on")
+    version = 1  # raise it (and say what changed in releases) when a release changes a field: forms/offline.py
+
 
 class ConfirmationForm(OfflineForm):
+    kind = "confirmation"
+    title = _l("Parent confirmation")
+    version = 1
+
     informed = BooleanField(_l("I have been informed about the school mediation service"), validators=[
         DataRequired(message=_l("Tick the box to confirm that you have been informed."))])
     grade_band = RadioField(_l("My child's grades (optional)"), choices=list(GRADE_BAND_LABELS.items()),

@@ -7,6 +7,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField, Validatio
 from wtforms.validators import Regexp
 
 from forms import BaseForm, input_required, max_length, optional, required
+from forms.offline import DraftForm
 from forms.outreach import past_date
 from models.setup import COUNCIL_KINDS, ITEMS
 from services.setup import ITEM_LABELS, SETUP_FIELDS
@@ -25,7 +26,9 @@ def _setup_date(label, description=None):
     return DateField(label, validators=[optional(), past_date(EARLIEST_SETUP)], description=description)
 
 
-class SetupForm(BaseForm):
+class SetupForm(DraftForm):
+    draft = "setup"  # what is typed is kept on the device until saved (forms/offline.py)
+
     order_number = StringField(_l("Number of the school order that created the service"),
                                validators=[optional(), max_length(64)])
     order_date = _setup_date(_l("Date of the order"))

@@ -139,6 +139,11 @@ SURVEY_FIELDS = ("received_on", "closed_on", "category", *STUDENT_BANDS, *ADULT_
 class SurveyForm(SurveyFields, OfflineForm):
     """Filed by a school curator, often from a phone without a connection."""
 
+    kind = "survey"
+    title = _l("Case survey")
+    summary = ("category", "closed_on")
+    version = 1  # raise it (and say what changed in releases) when a release changes a field: forms/offline.py
+
 
 class SurveyCorrectionForm(SurveyFields):
     """A correction of a survey already stored (within its quarter)."""

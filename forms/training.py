@@ -175,6 +175,10 @@ class PersonMixin:
 
 
 class RegistrationForm(PersonMixin, OfflineForm):
+    kind = "registration"
+    title = _l("Registration")
+    version = 1
+
     full_name = full_name_field(_l("Full name"))
     position = SelectField(_l("Position"), choices=_choose(POSITION_LABELS), validators=[required()])
     district = SelectField(_l("District or city"), coerce=_coerce_int, validate_choice=False, validators=[required()])
@@ -232,6 +236,10 @@ def set_place_choices(form, schools_url):
 
 
 class CheckinForm(PersonMixin, OfflineForm):
+    kind = "checkin"
+    title = _l("Check in")
+    version = 1
+
     full_name = full_name_field(_l("Full name, as when you registered"))
     phone = phone_field()
 

@@ -5,6 +5,7 @@ from models.auth import LoginFailure, User, UserSession
 from models.directory import District, School
 from models.materials import FileBlob, Material, MaterialVersion
 from models.monitoring import MonitoringReport, MonitoringSettings
+from models.offline import OutboxImport, OutboxImportItem
 from models.outreach import OutreachActivity, ParentConfirmation, ParentLink
 from models.ratelimit import RateEvent
 from models.setup import SchoolSetup, SetupDeadline
@@ -37,4 +38,6 @@ ALL_MODELS = [
     MaterialVersion,
     MonitoringSettings,
     MonitoringReport,
+    OutboxImport,
+    OutboxImportItem,
 ]

@@ -42,6 +42,16 @@ def scope(query, model, user):
     return _nothing(query)
 
 
+def may_file_for(user, school):
+    """Whether ``user`` may file a school's records: its own curator, or a district officer of its district (an
+    import of the school's outbox file)."""
+    if user is None or not user.is_active or school is None:
+        return False
+    if user.role == ROLE_SCHOOL:
+        return user.school_id == school.id
+    return user.role == ROLE_DISTRICT and user.district_id == school.district_id
+
+
 def visible(model, user):
     return scope(model.select(), model, user)
 

@@ -22,6 +22,12 @@ class Conflict(DomainError):
         super().__init__(_l("This record was already sent with different content. Check it and send it as a new one."))
 
 
+class Closed(DomainError):
+    """A submission refused because what it belongs to no longer takes changes (a closed quarter). The outbox keeps
+    the item as "refused" with this message until the user corrects or deletes it: views.offline.refused answers
+    HTTP 423 with {"status": "closed", "message"}."""
+
+
 def _plain(value):
     if isinstance(value, (date, datetime)):
         return value.isoformat()

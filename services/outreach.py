@@ -13,6 +13,7 @@ from db import db
 from models.directory import District, School
 from models.outreach import OutreachActivity, ParentConfirmation, ParentLink
 from services import DomainError, audit, ratelimit
+from services.access import may_file_for
 from services.offline import submit_once
 from services.pdf import render_pdf
 from services.qr import data_uri
@@ -64,6 +65,8 @@ def _check_fields(data, allowed):
 def record_activity(actor, school, data, client_uuid):
     """(activity, created): a new activity of ``school``, exactly once per ``client_uuid``."""
     _check_fields(data, ACTIVITY_FIELDS)
+    if not may_file_for(actor, school):
+        raise DomainError(_l("Only the school's curator can record its activities."))
 
     def create(**ids):
         activity = OutreachActivity.create(school=school, created_by=actor, **data, **ids)

@@ -22,7 +22,7 @@ from models.surveys import (
     SurveyRevision,
 )
 from services import DomainError, audit
-from services.access import scope
+from services.access import may_file_for, scope
 from services.offline import fingerprint, submit_once
 from services.quarters import Quarter, recent
 
@@ -32,12 +32,13 @@ def _quarter_fields(closed_on):
     return {"quarter": quarter.code, "year": quarter.year}
 
 
-def file_survey(actor, client_uuid, data):
-    """(survey, created) for the curator's own school; an identical repeat creates nothing, a changed one
-    raises services.offline.Conflict."""
-    if actor.role != ROLE_SCHOOL or actor.school_id is None:
+def file_survey(actor, client_uuid, data, school=None):
+    """(survey, created) for the curator's own school (or, in an import of its outbox file, ``school`` of a district
+    officer's district); an identical repeat creates nothing, a changed one raises services.offline.Conflict."""
+    school = school or (actor.school if actor.role == ROLE_SCHOOL and actor.school_id else None)
+    if not may_file_for(actor, school):
         raise DomainError(_l("Only a school curator can file a survey."))
-    school_id = actor.school_id
+    school_id = school.id
     values = {**data, **_quarter_fields(data["closed_on"])}
 
     def create(**ids):

@@ -81,6 +81,10 @@ GET  /monitoring/trends/<district_code>/<school_id>                      school 
 GET  /monitoring/trends/<district_code>/<school_id>                      school2 L    404  200  404  200  200
 GET  /offline                                                                    200  200  200  200  200  200
 GET  /outbox                                                                     200  200  200  200  200  200
+GET  /outbox/import                                                              L    200  200  200  403  403
+POST /outbox/import                                                              L    400  400  400  403  403
+GET  /outbox/imports/<import_id>                                         school  L    200  404  200  200  200
+GET  /outbox/imports/<import_id>                                         school2 L    404  200  404  200  200
 GET  /outreach                                                                   L    200  200  200  200  200
 GET  /outreach/<activity_id>                                             school  L    200  404  200  200  200
 GET  /outreach/<activity_id>                                             school2 L    404  200  404  200  200
@@ -290,6 +294,18 @@ class Records:
         return training.checkin_code(self.site.app.config["SECRET_KEY"], self.event.id, self.day.day)
 
     @cached_property
+    def outbox_import(self):
+        """An import of an outbox file of this school by its curator, with one item."""
+        import uuid
+
+        from services import handover
+
+        item = handover.Item("survey", "/surveys/new", str(uuid.uuid4()), [("category", "bullying")])
+        outbox_file = handover.OutboxFile(self.owner, None, "sha256:-", [item])
+        return handover.record_import(self.world.users[self.owner], self.school, outbox_file,
+                                      [handover.Outcome("created", self.survey.id)])
+
+    @cached_property
     def material(self):
         return factories.make_material(self.admin)
 
@@ -372,6 +388,7 @@ PARAMS = {
     "training.checkin:code": (False, lambda r: r.checkin_code),
     "outreach:slug": (False, lambda r: r.parent_slug),
     "material_id": (False, lambda r: r.material.id),
+    "import_id": (True, lambda r: r.outbox_import.id),
     "number": (False, lambda r: 1),
     "deadline_id": (False, lambda r: r.deadline.id),
     "session_id": (False, lambda r: r.user_session.id),

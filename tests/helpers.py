@@ -40,3 +40,25 @@ def input_value(response, name):
         if tag in ("input", "textarea") and attrs.get("name") == name:
             return attrs.get("value")
     return None
+
+
+def simulate_survey_release(monkeypatch, rename=True):
+    """A release of the survey form while items wait: version 2 removes the "bullying" category (items that chose
+    it no longer fit) and, with ``rename``, renames the notes to "remarks" (their values move along; the template is
+    not changed, so only the answers of the service show the new name)."""
+    from wtforms import SelectField, TextAreaField
+
+    from forms.offline import Release
+    from forms.surveys import SurveyForm, _choose
+    from models.surveys import CATEGORIES
+
+    monkeypatch.setattr(SurveyForm, "version", 2)
+    monkeypatch.setattr(SurveyForm, "releases", {2: Release(changed=("category",),
+                                                            renamed={"notes": "remarks"} if rename else {})})
+    monkeypatch.setattr(SurveyForm, "category", SelectField(
+        SurveyForm.category.args[0], [], choices=_choose([c for c in CATEGORIES if c[0] != "bullying"])))
+    if rename:
+        monkeypatch.setattr(SurveyForm, "remarks", TextAreaField("Ескертпе"), raising=False)
+        original = SurveyForm.survey_data
+        monkeypatch.setattr(SurveyForm, "survey_data",
+                            lambda self: {**original(self), "notes": self.remarks.data or ""})

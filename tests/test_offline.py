@@ -7,8 +7,9 @@ import pytest
 from flask import render_template_string
 
 from forms.offline import OfflineForm
+from models.surveys import CaseSurvey
 from tests.factories import survey_form
-from tests.helpers import parse
+from tests.helpers import input_value, parse, simulate_survey_release
 from views import offline
 
 OUTBOX = {"X-Kelisim-Outbox": "1", "Accept": "application/json"}
@@ -70,7 +71,11 @@ def test_every_page_links_the_manifest_script_and_strings(client, login_as, worl
     assert "/static/js/offline.js" in scripts
     strings = next(attrs for tag, attrs in tags.tags if attrs.get("id") == "offline-strings")
     assert strings["data-user"] == "school" and strings["data-token-url"] == "/csrf-token"
-    assert strings["data-state-needs_correction"] == "Түзету қажет"
+    assert strings["data-lang"] == "kk" and strings["data-export-after-days"] == "7"
+    # The outbox page's own texts (the states of the list) are only on the pages that list them.
+    assert not any(attrs.get("id") == "outbox-page-strings" for tag, attrs in tags.tags)
+    page = next(attrs for tag, attrs in parse(client.get("/outbox")).tags if attrs.get("id") == "outbox-page-strings")
+    assert page["data-state-needs_correction"] == "Түзету қажет" and page["data-state-refused"] == "Қабылданбады"
 
 
 def test_only_form_pages_are_marked_for_the_cache(client, login_as, world):
@@ -121,20 +126,115 @@ def test_answer_contract_for_form_errors_of_the_whole_form(app):
         assert response.headers["X-Kelisim-Cache"] == "form"
 
 
-def test_every_text_the_script_reads_is_on_the_page(client, login_as, world):
+@pytest.mark.parametrize("script, holders", [("offline.js", {"T": "offline-strings"}),
+                                             ("offline-more.js", {"T": "offline-strings"}),
+                                             ("outbox.js", {"T": "offline-strings", "P": "outbox-page-strings"})])
+def test_every_text_the_scripts_read_is_on_the_page(client, login_as, world, script, holders):
     import os
     import re
 
     login_as("school")
-    strings = next(attrs for tag, attrs in parse(client.get("/outbox")).tags if attrs.get("id") == "offline-strings")
-    path = os.path.join(client.application.root_path, "static", "js", "offline.js")
+    tags = parse(client.get("/outbox")).tags
+    path = os.path.join(client.application.root_path, "static", "js", script)
     with open(path, encoding="utf-8") as fh:
-        used = set(re.findall(r"\bT\.([A-Za-z]+)", fh.read()))
-    for key in used:
-        attribute = "data-" + re.sub(r"([A-Z])", lambda m: "-" + m.group(1).lower(), key)
-        assert attribute in strings, attribute
-    for state in ("waiting", "sending", "needs_login", "needs_correction", "conflict"):
-        assert strings[f"data-state-{state}"]
+        source = fh.read()
+    for name, holder in holders.items():
+        strings = next(attrs for tag, attrs in tags if attrs.get("id") == holder)
+        used = set(re.findall(rf"\b{name}\.([A-Za-z]+)\b(?!\()", source))
+        assert used
+        for key in used:
+            attribute = "data-" + re.sub(r"([A-Z])", lambda m: "-" + m.group(1).lower(), key)
+            assert attribute in strings, (script, attribute)
+    page = next(attrs for tag, attrs in tags if attrs.get("id") == "outbox-page-strings")
+    for state in ("waiting", "sending", "needs_login", "needs_correction", "conflict", "refused"):
+        assert page[f"data-state-{state}"]
+
+
+# ---------------------------------------------------------------- form versions, refusals, the markup of a form
+
+
+@pytest.fixture
+def release(monkeypatch):
+    return lambda: simulate_survey_release(monkeypatch)
+
+
+def test_every_offline_form_carries_its_kind_version_and_summary(client, login_as, world):
+    from forms.offline import offline_forms
+
+    kinds = offline_forms()
+    assert set(kinds) == {"survey", "outreach", "confirmation", "registration", "checkin"}
+    for kind, form_class in kinds.items():
+        assert form_class.version >= 1 and form_class.title, kind
+    login_as("school")
+    for path, kind, summary in (("/surveys/new", "survey", "category closed_on"),
+                                ("/outreach/new", "outreach", "format held_on")):
+        page = parse(client.get(path))
+        form = next(attrs for tag, attrs in page.tags if tag == "form" and attrs.get("data-offline"))
+        assert (form["data-offline"], form["data-form-version"], form["data-summary"]) == (kind, "1", summary)
+        assert any(a.get("name") == "form_version" and a.get("value") == "1" for t, a in page.tags if t == "input")
+    # A form that keeps drafts only (it is not queued): the checklist.
+    setup = next(attrs for tag, attrs in parse(client.get("/setup/edit")).tags if tag == "form"
+                 and attrs.get("data-draft"))
+    assert setup["data-draft"] == "setup" and "data-offline" not in setup
+
+
+def test_an_item_of_an_older_version_is_accepted_when_its_values_fit(client, login_as, world, release):
+    login_as("school")
+    release()
+    response = client.post("/surveys/new", data=survey_form(form_version="1", notes="Тараптар татуласты."),
+                           headers=OUTBOX)
+    assert response.status_code == 201
+    assert CaseSurvey.get().notes == "Тараптар татуласты."  # carried over from "notes" to "remarks"
+
+
+def test_an_item_of_an_older_version_that_no_longer_fits_is_reopened_with_the_changes(client, login_as, world,
+                                                                                     release):
+    login_as("school")
+    release()
+    response = client.post("/surveys/new", data=survey_form(form_version="1", category="bullying"), headers=OUTBOX)
+    assert response.status_code == 400
+    answer = response.get_json()
+    assert answer["status"] == "invalid" and "category" in answer["errors"]
+    assert answer["version"] == 2 and answer["changed"] == ["category", "remarks"]
+    assert answer["renamed"] == {"notes": "remarks"}
+    assert "өзгерді" in " ".join(answer["errors"]["_form"])
+    assert CaseSurvey.select().count() == 0
+    # A plain post of an old page: the new form again, with the values carried over and its version current.
+    page = client.post("/surveys/new", data=survey_form(form_version="1", category="bullying", students_5_9="7"))
+    assert page.status_code == 400 and "өзгерді" in page.get_data(as_text=True)
+    assert input_value(page, "form_version") == "2" and input_value(page, "students_5_9") == "7"
+
+
+def test_a_current_item_is_not_taken_for_an_old_one(client, login_as, world, release):
+    login_as("school")
+    release()
+    response = client.post("/surveys/new", data=survey_form(form_version="2", category="bullying"), headers=OUTBOX)
+    assert response.status_code == 400 and "changed" not in response.get_json()
+
+
+def test_a_closed_period_refuses_with_423_and_a_message(client, login_as, world, monkeypatch):
+    from services import surveys
+    from services.offline import Closed
+
+    def closed(*args, **kwargs):
+        raise Closed("Тоқсан жабылды.", field="closed_on")
+
+    monkeypatch.setattr(surveys, "file_survey", closed)
+    login_as("school")
+    response = client.post("/surveys/new", data=survey_form(), headers=OUTBOX)
+    assert response.status_code == 423
+    assert response.get_json() == {"status": "closed", "message": "Тоқсан жабылды.", "field": "closed_on"}
+    page = client.post("/surveys/new", data=survey_form(notes="Сақталады"))
+    assert page.status_code == 423 and "Тоқсан жабылды." in page.get_data(as_text=True)
+    assert "Сақталады" in page.get_data(as_text=True)  # the form keeps what was typed
+
+
+def test_import_and_report_pages_name_the_device_not_the_phone(client, login_as, world):
+    login_as("school")
+    for path in ("/outbox", "/offline", "/outbox/import", "/surveys/new"):
+        html = client.get(path).get_data(as_text=True)
+        assert "телефонда" not in html and "телефоннан" not in html, path
+    assert "Осы құрылғыдағы жіберу кезегі" in client.get("/outbox").get_data(as_text=True)
 
 
 # ---------------------------------------------------------------- one client_uuid, whatever its case (issue #16)

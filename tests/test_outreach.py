@@ -285,7 +285,7 @@ def test_public_page_explains_the_service_in_the_parents_language(client, world)
     forms = [attrs for tag, attrs in parse(response).tags if tag == "form" and attrs.get("data-offline")]
     assert forms[0]["data-offline"] == "confirmation"
     names = {attrs.get("name") for tag, attrs in parse(response).tags if tag == "input"}
-    assert names == {"client_uuid", "informed", "grade_band", "language", "would_turn"}
+    assert names == {"client_uuid", "form_version", "informed", "grade_band", "language", "would_turn"}
 
 
 def test_curator_contact_is_shown_only_with_consent(client, world):

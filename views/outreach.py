@@ -34,7 +34,7 @@ from models.directory import District, School
 from models.outreach import OutreachActivity
 from services import outreach
 from services.access import visible
-from services.offline import Conflict
+from services.offline import Closed, Conflict
 from services.qr import data_uri
 from services.setup import public_curators
 from views import offline
@@ -140,16 +140,19 @@ def _pdf(pages, filename):
 
 
 @bp.route("/outreach/new", methods=["GET", "POST"])
-@roles_required(ROLE_SCHOOL)
+@offline.queueable
+@offline.files_for_school
 def activity_new():
     form = OutreachForm()
     if not form.validate_on_submit():
         return form_page(form, ACTIVITY_FORM, activity=None)
     try:
-        record, created = outreach.record_activity(g.user, g.user.school, form.activity_data(),
+        record, created = outreach.record_activity(g.user, offline.filing_school(), form.activity_data(),
                                                    form.client_uuid.data)
     except Conflict as exc:
         return offline.conflict(form, ACTIVITY_FORM, exc, activity=None)
+    except Closed as exc:
+        return offline.refused(form, ACTIVITY_FORM, exc, activity=None)
     return offline.saved(record, created, url_for("outreach.index"), _("The activity has been saved."))
 
 
@@ -205,6 +208,7 @@ def _public_context(school, slug):
 
 
 @bp.route("/p/<slug>", methods=["GET", "POST"])
+@offline.queueable
 def confirm(slug):
     school = outreach.school_by_slug(slug)
     if school is None:

@@ -11,11 +11,11 @@ from models.auth import ROLE_ADMIN, ROLE_DISTRICT, ROLE_MONITOR, ROLE_SCHOOL
 from models.surveys import CHOICES, CaseSurvey
 from services import DomainError
 from services import surveys as service
-from services.offline import Conflict
+from services.offline import Closed, Conflict
 from services.quarters import Quarter
 from templating import fmt_date
 from views.common import get_or_404, login_required, paginate, roles_required
-from views.offline import conflict, form_page, invalid, saved
+from views.offline import conflict, files_for_school, filing_school, form_page, invalid, queueable, refused, saved
 
 bp = Blueprint("surveys", __name__)
 READERS = (ROLE_ADMIN, ROLE_MONITOR, ROLE_DISTRICT, ROLE_SCHOOL)
@@ -30,15 +30,18 @@ def index():
 
 
 @bp.route("/surveys/new", methods=["GET", "POST"])
-@roles_required(ROLE_SCHOOL)
+@queueable
+@files_for_school
 def new():
     form = SurveyForm()
     context = dict(survey=None, offline=True)
     if form.validate_on_submit():
         try:
-            survey, created = service.file_survey(g.user, form.client_uuid.data, form.survey_data())
+            survey, created = service.file_survey(g.user, form.client_uuid.data, form.survey_data(), filing_school())
         except Conflict as exc:
             return conflict(form, "surveys/form.html", exc, **context)
+        except Closed as exc:
+            return refused(form, "surveys/form.html", exc, **context)
         message = _("The survey has been saved.") if created else _("This survey had already been received.")
         return saved(survey, created, url_for("surveys.detail", survey_id=survey.id), message)
     if form.is_submitted():

@@ -34,7 +34,7 @@ from services import DomainError, certificates, exports, qr, ratelimit, training
 from services.offline import Conflict
 from views.common import get_or_404, roles_required
 from views.errors import render_error, wants_json
-from views.offline import conflict, form_page, invalid, saved
+from views.offline import conflict, form_page, invalid, queueable, saved
 
 bp = Blueprint("training", __name__)
 STAFF = (ROLE_ADMIN, ROLE_MONITOR, ROLE_DISTRICT, ROLE_SCHOOL)
@@ -322,6 +322,7 @@ REGISTERED = {
 
 
 @bp.route("/e/<slug>", methods=["GET", "POST"])
+@queueable
 def register(slug):
     event = load_public_event(slug)
     form = RegistrationForm()
@@ -374,6 +375,7 @@ CHECKED_IN = {
 
 
 @bp.route("/e/<slug>/checkin/<code>", methods=["GET", "POST"])
+@queueable
 def checkin(slug, code):
     event = load_public_event(slug)
     form = CheckinForm()

@@ -1,6 +1,8 @@
 // Kelisim outbox: every form[data-offline] on any page is sent with fetch; what cannot be sent now waits in
-// IndexedDB on this phone and goes later, one item at a time, exactly once (client_uuid). Without this
-// script the same forms are plain HTML posts. Texts come from #offline-strings (no inline scripts: CSP).
+// IndexedDB on this device and goes later, one item at a time, exactly once (client_uuid). Every form[data-offline]
+// or form[data-draft] keeps what is typed as a draft on this device until it is sent. Without this script the same
+// forms are plain HTML posts. Texts come from #offline-strings (no inline scripts: CSP); static/js/outbox.js adds
+// the outbox page (the list, saving to a file, importing) through window.KelisimOutbox.
 (function () {
   "use strict";
 
@@ -9,59 +11,84 @@
     return;
   }
   var T = strings.dataset;
-  var DB_NAME = "kelisim-outbox";
-  var STORE = "items";
+  var USER_KEY = "kelisim-user";
+  try {
+    // A page of the app shell (kept for offline use, made with nobody signed in) stands for the account that was
+    // signed in last on this device; a page from the server says who is signed in now.
+    if (T.shell) {
+      T.user = localStorage.getItem(USER_KEY) || "";
+    } else if (T.user) {
+      localStorage.setItem(USER_KEY, T.user);
+    } else {
+      localStorage.removeItem(USER_KEY);
+    }
+  } catch (e) { /* private mode */ }
   var SYNC_TAG = "kelisim-outbox";
   var RETRY_FIRST = 15000;
   var RETRY_MAX = 5 * 60 * 1000;
   var FLASH_KEY = "kelisim-flash";
+  var LOGOUT_KEY = "kelisim-logout-pending";
+  var DRAFT_SENT_KEY = "kelisim-draft-sent";
+  var DAY = 24 * 3600 * 1000;
   var retryDelay = RETRY_FIRST;
   var retryTimer = null;
   var running = null;
-  // Items this page is sending from their form right now: a flush started meanwhile leaves them alone.
+  // Items this page is sending from their form right now: a flush started meanwhile leaves them alone, and the
+  // header does not count them (a form sent online is not "waiting").
   var inFlight = {};
+  var api = window.KelisimOutbox = { T: T };
 
-  // ---- storage ------------------------------------------------------------------------------------------
+  // ---- storage: the outbox and the drafts, each its own database (one never waits for the other's upgrade) -------
 
-  var dbPromise = null;
-
-  function openDb() {
-    if (!dbPromise) {
-      dbPromise = new Promise(function (resolve, reject) {
-        var request = indexedDB.open(DB_NAME, 1);
-        request.onupgradeneeded = function () {
-          request.result.createObjectStore(STORE, { keyPath: "id" });
-        };
-        request.onsuccess = function () { resolve(request.result); };
-        request.onerror = function () { reject(request.error); };
+  function store(name, storeName) {
+    var promise = null;
+    var open = function () {
+      if (!promise) {
+        promise = new Promise(function (resolve, reject) {
+          var request = indexedDB.open(name, 1);
+          request.onupgradeneeded = function () { request.result.createObjectStore(storeName, { keyPath: "id" }); };
+          request.onsuccess = function () { resolve(request.result); };
+          request.onerror = function () { reject(request.error); };
+        });
+        promise.catch(function () { promise = null; });
+      }
+      return promise;
+    };
+    var tx = function (mode, work) {
+      return open().then(function (db) {
+        return new Promise(function (resolve, reject) {
+          var t = db.transaction(storeName, mode);
+          var result = work(t.objectStore(storeName));
+          t.oncomplete = function () { resolve(result && "result" in result ? result.result : result); };
+          t.onerror = function () { reject(t.error); };
+          t.onabort = function () { reject(t.error); };
+        });
       });
-      dbPromise.catch(function () { dbPromise = null; });
-    }
-    return dbPromise;
+    };
+    return {
+      all: function () {
+        return tx("readonly", function (s) { return s.getAll(); }).then(function (rows) {
+          return (rows || []).sort(function (a, b) { return (a.created || 0) - (b.created || 0); });
+        });
+      },
+      get: function (id) { return tx("readonly", function (s) { return s.get(id); }); },
+      put: function (row) { return tx("readwrite", function (s) { s.put(row); }); },
+      remove: function (id) { return tx("readwrite", function (s) { s.delete(id); }); }
+    };
   }
 
-  function tx(mode, work) {
-    return openDb().then(function (db) {
-      return new Promise(function (resolve, reject) {
-        var t = db.transaction(STORE, mode);
-        var result = work(t.objectStore(STORE));
-        t.oncomplete = function () { resolve(result && "result" in result ? result.result : result); };
-        t.onerror = function () { reject(t.error); };
-        t.onabort = function () { reject(t.error); };
-      });
-    });
-  }
+  var outbox = store("kelisim-outbox", "items");
+  var drafts = store("kelisim-drafts", "drafts");
 
-  function allItems() {
-    return tx("readonly", function (store) { return store.getAll(); }).then(function (items) {
-      return (items || []).sort(function (a, b) { return a.created - b.created; });
-    });
-  }
+  function allItems() { return outbox.all(); }
+  function getItem(id) { return outbox.get(id); }
+  function putItem(item) { item.updated = Date.now(); return outbox.put(item); }
+  function deleteItem(id) { return outbox.remove(id); }
 
-  function getItem(id) { return tx("readonly", function (store) { return store.get(id); }); }
-  function putItem(item) { item.updated = Date.now(); return tx("readwrite", function (store) { store.put(item); }); }
-  function deleteItem(id) { return tx("readwrite", function (store) { store.delete(id); }); }
-  function clearItems() { return tx("readwrite", function (store) { store.clear(); }); }
+  // On a shared phone each account sees its own items and those filled in with nobody signed in; another
+  // account's items are only counted, never opened, sent or deleted from here.
+  function visible(item) { return !item.owner || item.owner === T.user; }
+  function own(item) { return !!T.user && item.owner === T.user; }
 
   function newUuid() {
     if (window.crypto && crypto.randomUUID) {
@@ -72,6 +99,24 @@
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     var hex = Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
     return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
+  }
+
+  // ---- dates in the reader's format (dd.MM.yyyy in Kazakh and Russian, as the server writes them) -------------
+
+  function parseDay(text) {
+    var m = /^(\d{4})-(\d\d)-(\d\d)$/.exec(text || "");
+    return m ? new Date(+m[1], +m[2] - 1, +m[3]) : null;
+  }
+
+  function fmtDate(value, withTime) {
+    var d = value instanceof Date ? value : new Date(value);
+    if (isNaN(d.getTime())) {
+      return "";
+    }
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    var text = T.lang === "en" ? d.getDate() + " " + d.toLocaleString("en", { month: "short" }) + " " + d.getFullYear()
+      : pad(d.getDate()) + "." + pad(d.getMonth() + 1) + "." + d.getFullYear();
+    return withTime ? text + " " + pad(d.getHours()) + ":" + pad(d.getMinutes()) : text;
   }
 
   // ---- sending ------------------------------------------------------------------------------------------
@@ -93,7 +138,7 @@
     return body;
   }
 
-  // Sends one item; resolves to {outcome, data}: sent, network, retry, login, invalid, conflict.
+  // Sends one item; resolves to {outcome, data}: sent, network, retry, login, invalid, conflict, refused.
   function sendItem(item, token, retried) {
     item.state = "sending";
     return putItem(item).then(function () {
@@ -113,8 +158,16 @@
     });
   }
 
+  // A release renamed fields since the item was queued: its values move to the new names.
+  function carryOver(item, data) {
+    var renamed = data.renamed || {};
+    item.fields = item.fields.map(function (pair) { return renamed[pair[0]] ? [renamed[pair[0]], pair[1]] : pair; });
+    item.changed = data.changed || null;
+  }
+
   function settle(item, response, data, token, retried) {
     var status = response.status;
+    item.message = "";
     if (response.ok && (data.status === "created" || data.status === "duplicate")) {
       return deleteItem(item.id).then(function () { return { outcome: "sent", data: data }; });
     }
@@ -128,16 +181,26 @@
     }
     if (status === 400 && data.status === "invalid") {
       item.errors = data.errors || {};
+      carryOver(item, data);
       return keep(item, "needs_correction", "invalid");
     }
     if (status === 409) {
       item.message = data.message || T.conflict;
       return keep(item, "conflict", "conflict");
     }
+    if (status === 423 || data.status === "closed") {  // a closed quarter: stays until the user acts
+      item.message = data.message || "";
+      item.errors = data.field ? {} : null;
+      if (data.field) {
+        item.errors[data.field] = [item.message];  // shown beside its field (the date) when reopened
+      }
+      return keep(item, "refused", "refused");
+    }
     if (status >= 400 && status < 500 && status !== 408 && status !== 429 && status !== 400) {
       item.errors = { _form: [data.message || String(status)] };
       return keep(item, "needs_correction", "invalid");
     }
+    item.message = data.message || "";
     return keep(item, "waiting", "retry");
   }
 
@@ -156,6 +219,11 @@
     return work();
   }
 
+  function sendable(item) {
+    return visible(item) && !inFlight[item.id] &&
+      (item.state === "waiting" || item.state === "sending" || item.state === "needs_login");
+  }
+
   // Sends what waits, oldest first, one at a time; stops at the first network failure.
   function flush() {
     if (running) {
@@ -163,11 +231,9 @@
     }
     running = withLock(function () {
       return allItems().then(function (items) {
-        var queue = items.filter(function (i) {
-          return !inFlight[i.id] && (i.state === "waiting" || i.state === "sending" || i.state === "needs_login");
-        });
+        var queue = items.filter(sendable);
         if (!queue.length) {
-          return { sent: 0, left: items.length };
+          return { sent: 0 };
         }
         return fetchToken().then(function (token) {
           if (!token) {
@@ -196,10 +262,11 @@
     }).then(function (result) {
       result = result || {};
       return allItems().then(function (items) {
-        var waiting = items.some(function (i) { return i.state === "waiting" || i.state === "sending"; });
-        var forLogin = items.some(function (i) { return i.state === "needs_login"; });
+        var mine = items.filter(visible);
+        var waiting = mine.some(function (i) { return i.state === "waiting" || i.state === "sending"; });
+        var forLogin = items.some(function (i) { return i.state === "needs_login" || (i.owner && !T.user); });
         if (forLogin && !T.user && !document.getElementById("outbox-banner")) {
-          // Signed out with forms waiting for this account: say so, on the login page too.
+          // Signed out with forms waiting for an account: say so, on the login page too.
           var onLogin = location.pathname === new URL(T.loginUrl, location.href).pathname;
           banner(T.needsLogin, "warning", onLogin ? [] : [[loginLink(), T.signIn]]);
         }
@@ -240,7 +307,7 @@
     }
   }
 
-  // ---- the page: banner, indicator, outbox list ---------------------------------------------------------
+  // ---- the page: banner, header indicator ---------------------------------------------------------------
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -251,17 +318,16 @@
     return node;
   }
 
-  function banner(message, kind, links) {
+  function banner(message, kind, links, id) {
     var main = document.getElementById("main") || document.body;
-    var old = document.getElementById("outbox-banner");
+    var old = document.getElementById(id || "outbox-banner");
     if (old) {
       old.remove();
     }
-    var box = el("div", { id: "outbox-banner", class: "flash outbox-banner " + (kind || "info"), role: "status" });
+    var box = el("div", { id: id || "outbox-banner", class: "flash outbox-banner " + (kind || "info"), role: "status" });
     box.appendChild(el("p", {}, message));
     (links || []).forEach(function (link) {
-      var a = el("a", { href: link[0] }, link[1]);
-      box.appendChild(a);
+      box.appendChild(el("a", { href: link[0] }, link[1]));
       box.appendChild(document.createTextNode(" "));
     });
     main.insertBefore(box, main.firstChild);
@@ -269,109 +335,71 @@
     return box;
   }
 
+  // The rarer moments (a form's errors, a reopened item, a draft's offer, the sign-out panels, a new version) live in
+  // static/js/offline-more.js, fetched when one comes: every page carries less.
+  var more = null;
+
+  function extra() {
+    if (!more) {
+      more = new Promise(function (resolve, reject) {
+        var script = el("script", { src: T.moreUrl });
+        script.onload = function () { resolve(api.more); };
+        script.onerror = function () {
+          more = null;
+          reject(new Error("offline-more.js"));
+        };
+        document.head.appendChild(script);
+      });
+    }
+    return more;
+  }
+
   function loginLink() {
     return T.loginUrl + "?next=" + encodeURIComponent(location.pathname + location.search);
   }
 
-  function stateLabel(state) {
-    // data-state-needs_login is read as dataset.stateNeeds_login.
-    return T["state" + state.charAt(0).toUpperCase() + state.slice(1)] || state;
+  function onOutboxPage() {
+    return location.pathname === new URL(T.outboxUrl, location.href).pathname;
   }
 
   function render() {
     return allItems().then(function (items) {
+      var mine = items.filter(function (i) { return visible(i) && !inFlight[i.id]; });
       var link = document.getElementById("outbox-link");
       var count = document.getElementById("outbox-count");
       if (link && count) {
-        link.hidden = items.length === 0;
-        count.textContent = items.length ? "(" + items.length + ")" : "";
+        link.hidden = mine.length === 0;
+        count.textContent = mine.length ? "(" + mine.length + ")" : "";
       }
-      renderOutbox(items);
+      remindToExport(mine);
+      if (api.onRender) {
+        api.onRender(items);
+      }
     }).catch(function () { return null; });
   }
 
-  function renderOutbox(items) {
-    var list = document.getElementById("outbox-items");
-    if (!list) {
+  // Forms that wait for days may never get through from here: once a visit, ask to save them to a file.
+  function remindToExport(items) {
+    var days = +T.exportAfterDays || 0;
+    var old = items.filter(function (i) { return i.created < Date.now() - days * DAY; });
+    if (!days || !old.length || onOutboxPage() || document.getElementById("outbox-banner")) {
       return;
     }
-    var button = document.getElementById("outbox-send");
-    button.disabled = items.length === 0;
-    list.textContent = "";
-    var status = document.getElementById("outbox-status");
-    if (!items.length) {
-      status.textContent = T.empty;
-    }
-    items.forEach(function (item) {
-      var li = el("li", { class: "outbox-item state-" + item.state, "data-state": item.state });
-      li.appendChild(el("strong", {}, item.title || item.kind));
-      li.appendChild(el("span", { class: "tag" }, stateLabel(item.state)));
-      var when = new Date(item.created).toLocaleString(document.documentElement.lang || undefined);
-      li.appendChild(el("span", { class: "muted" }, T.savedAt + " " + when));
-      var messages = [];
-      Object.keys(item.errors || {}).forEach(function (k) { messages = messages.concat(item.errors[k]); });
-      if (item.state === "conflict" && item.message) {
-        messages.push(item.message);
+    try {
+      if (sessionStorage.getItem("kelisim-export-reminded")) {
+        return;
       }
-      messages.forEach(function (m) { li.appendChild(el("p", { class: "error" }, m)); });
-      var actions = el("p", { class: "actions" });
-      if (item.state === "needs_correction") {
-        actions.appendChild(el("a", { href: item.page + "#outbox=" + item.id, class: "button" }, T.correct));
-      }
-      if (item.state === "needs_login") {
-        actions.appendChild(el("a", { href: T.loginUrl + "?next=" + encodeURIComponent(T.outboxUrl), class: "button" },
-                               T.signIn));
-      }
-      if (item.state === "conflict") {
-        var again = el("button", { type: "button" }, T.sendAsNew);
-        again.addEventListener("click", function () {
-          item.client_uuid = newUuid();
-          item.state = "waiting";
-          item.message = "";
-          putItem(item).then(flush);
-        });
-        actions.appendChild(again);
-      }
-      var drop = el("button", { type: "button", class: "link" }, T.delete);
-      drop.addEventListener("click", function () {
-        if (window.confirm(T.deleteConfirm)) {
-          deleteItem(item.id).then(render);
-        }
-      });
-      actions.appendChild(drop);
-      li.appendChild(actions);
-      list.appendChild(li);
-    });
-  }
-
-  function setupOutboxPage() {
-    var button = document.getElementById("outbox-send");
-    if (!button) {
-      return;
-    }
-    button.addEventListener("click", function () {
-      var status = document.getElementById("outbox-status");
-      status.textContent = T.sending;
-      allItems().then(function (items) {
-        // "Send now" also tries again what waits for a login (the user may have signed in elsewhere).
-        return Promise.all(items.filter(function (i) { return i.state === "needs_login"; }).map(function (i) {
-          i.state = "waiting";
-          return putItem(i);
-        }));
-      }).then(flush).then(function (result) {
-        return allItems().then(function (items) {
-          status.textContent = !items.length ? T.allSent : (result && result.offline ? T.noConnection : "");
-        });
-      });
-    });
+      sessionStorage.setItem("kelisim-export-reminded", "1");
+    } catch (e) { /* private mode */ }
+    banner(T.oldItems.replace("{n}", old.length), "warning", [[T.outboxUrl, T.openOutbox]], "outbox-reminder");
   }
 
   // ---- forms --------------------------------------------------------------------------------------------
 
-  function fieldsOf(form) {
+  function fieldsOf(form, skip) {
     var pairs = [];
     new FormData(form).forEach(function (value, name) {
-      if (typeof value === "string" && name !== "csrf_token") {
+      if (typeof value === "string" && name !== "csrf_token" && (!skip || skip.indexOf(name) < 0)) {
         pairs.push([name, value]);
       }
     });
@@ -393,42 +421,12 @@
           }
         } else if (input.type !== "file" && pair[0] !== "csrf_token") {
           input.value = pair[1];
+        } else {
+          return;
         }
+        // What depends on a value (the schools of a district, a question shown for one answer) follows it.
+        input.dispatchEvent(new Event("change", { bubbles: true }));
       });
-    });
-  }
-
-  function clearErrors(form) {
-    form.querySelectorAll(".outbox-error").forEach(function (node) { node.remove(); });
-    form.querySelectorAll(".has-error").forEach(function (node) { node.classList.remove("has-error"); });
-    form.querySelectorAll("[aria-invalid]").forEach(function (node) { node.removeAttribute("aria-invalid"); });
-  }
-
-  // Shows the server's messages next to their fields, as the form macros do on a plain post.
-  function showErrors(form, errors) {
-    clearErrors(form);
-    var general = [];
-    Object.keys(errors || {}).forEach(function (name) {
-      var input = name === "_form" ? null : form.querySelector("[name=\"" + CSS.escape(name) + "\"]");
-      var box = input && input.type !== "hidden" ? input.closest(".field") : null;
-      if (!box) {
-        general = general.concat(errors[name]);
-        return;
-      }
-      box.classList.add("has-error");
-      input.setAttribute("aria-invalid", "true");
-      var p = el("p", { class: "error outbox-error", id: name + "-error" }, errors[name].join(" "));
-      box.appendChild(p);
-      var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
-      if (described.indexOf(p.id) < 0) {
-        described.push(p.id);
-        input.setAttribute("aria-describedby", described.join(" "));
-      }
-    });
-    var summary = el("p", { class: "error summary outbox-error", role: "alert" }, T.fixFields);
-    form.insertBefore(summary, form.firstChild);
-    general.forEach(function (m) {
-      form.insertBefore(el("p", { class: "error summary outbox-error" }, m), summary.nextSibling);
     });
   }
 
@@ -436,13 +434,36 @@
     return form.querySelector("input[name=\"client_uuid\"]");
   }
 
-  function buildItem(form, previous) {
-    var now = Date.now();
+  // One line that tells two items apart: the values of the form's summary fields as the reader saw them.
+  function summaryOf(form) {
+    return (form.dataset.summary || "").split(" ").filter(Boolean).map(function (name) {
+      var input = form.elements[name];
+      if (!input) {
+        return "";
+      }
+      if (input.tagName === "SELECT") {
+        return input.value ? input.options[input.selectedIndex].text.trim() : "";
+      }
+      if (!input.tagName) {  // radio buttons
+        var checked = form.querySelector("[name=\"" + CSS.escape(name) + "\"]:checked");
+        var label = checked && form.querySelector("label[for=\"" + CSS.escape(checked.id) + "\"]");
+        return label ? label.textContent.trim() : "";
+      }
+      return input.type === "date" ? fmtDate(parseDay(input.value)) : (input.value || "").trim().slice(0, 60);
+    }).filter(Boolean).join(" · ");
+  }
+
+  function titleOf() {
     var h1 = document.querySelector("main h1");
+    return (h1 && h1.textContent.trim()) || document.title;
+  }
+
+  function buildItem(form, previous) {
     var input = uuidInput(form);
-    var item = previous || { id: newUuid(), created: now, attempts: 0 };
+    var item = previous || { id: newUuid(), created: Date.now(), attempts: 0 };
     item.kind = form.dataset.offline;
-    item.title = (h1 && h1.textContent.trim()) || document.title;
+    item.title = titleOf();
+    item.summary = summaryOf(form);
     item.action = new URL(form.getAttribute("action") || location.pathname, location.href).href.split("#")[0];
     item.page = location.pathname + location.search;
     item.owner = T.user || "";
@@ -450,12 +471,14 @@
     item.client_uuid = (input && input.value) || newUuid();
     item.state = "waiting";
     item.errors = null;
+    item.changed = null;
     item.message = "";
     return item;
   }
 
   function afterQueued(form) {
     // The phone keeps this one; the form is ready for the next with a new code.
+    dropDraft(form);
     form.reset();
     delete form.dataset.outboxId;
     var input = uuidInput(form);
@@ -481,17 +504,17 @@
         button.disabled = false;
       }
     };
-    var previous = form.dataset.outboxId ? getItem(form.dataset.outboxId) : Promise.resolve(null);
+    var reopened = !!form.dataset.outboxId;
+    var previous = reopened ? getItem(form.dataset.outboxId) : Promise.resolve(null);
     var item;
     previous.then(function (old) {
       item = buildItem(form, old || null);
       inFlight[item.id] = true;
-      return putItem(item);
+      return putItem(item);  // kept before it goes: a tab closed meanwhile loses nothing
     }).then(function () {
       form.dataset.outboxId = item.id;
       askForSync();
-      render();
-      return sendNow(form, item);
+      return sendNow(form, item, reopened);
     }, function () {
       // No storage on this phone (private mode): a plain post, as without JavaScript.
       form.removeEventListener("submit", submitHandler);
@@ -500,61 +523,174 @@
       if (item) {
         delete inFlight[item.id];
       }
-    });
-  }
-
-  function sendNow(form, item) {
-    return fetchToken().then(function (token) {
-      return token ? sendItem(item, token) : { outcome: "network" };
-    }).then(function (result) {
-      var outbox = [T.outboxUrl, T.openOutbox];
-      if (result.outcome === "sent") {
-        try {
-          sessionStorage.setItem(FLASH_KEY, result.data.message || "");
-        } catch (e) { /* private mode */ }
-        location.assign(result.data.redirect || location.href);
-        return;
-      }
-      if (result.outcome === "invalid") {
-        showErrors(form, item.errors);
-        banner(T.invalid, "warning", [outbox]);
-      } else if (result.outcome === "login") {
-        banner(T.needsLogin, "warning", [[loginLink(), T.signIn], outbox]);
-        afterQueued(form);
-      } else if (result.outcome === "conflict") {
-        banner(item.message || T.conflict, "warning", [outbox]);
-        afterQueued(form);
-      } else {
-        banner(result.outcome === "network" ? T.saved : T.error, "warning", [outbox]);
-        clearErrors(form);
-        afterQueued(form);
-        scheduleRetry();
-      }
       render();
     });
   }
 
-  function reopen(form) {
-    var match = /#outbox=([\w-]+)/.exec(location.hash);
-    if (!match) {
-      return Promise.resolve();
+  function sendNow(form, item, reopened) {
+    return fetchToken().then(function (token) {
+      return token ? sendItem(item, token) : { outcome: "network" };
+    }).then(function (result) {
+      if (result.outcome === "sent") {
+        try {
+          sessionStorage.setItem(FLASH_KEY, result.data.message || "");
+        } catch (e) { /* private mode */ }
+        return dropDraft(form).then(function () { location.assign(result.data.redirect || location.href); });
+      }
+      if (result.outcome === "invalid" && !reopened) {
+        // Online and refused as it stands: the form shows why, and nothing waits in the outbox for it.
+        return deleteItem(item.id).then(extra).then(function (m) {
+          delete form.dataset.outboxId;
+          m.showErrors(form, item.errors, item.changed);
+          banner(T.invalid, "warning");
+        });
+      }
+      delete inFlight[item.id];  // it waits in the outbox now: the header counts it before the page says so
+      return render().then(function () { return kept(form, item, result.outcome); });
+    });
+  }
+
+  function kept(form, item, outcome) {
+    var outbox = [T.outboxUrl, T.openOutbox];
+    if (outcome === "invalid") {
+      return extra().then(function (m) {
+        m.showErrors(form, item.errors, item.changed);
+        banner(T.invalidKept, "warning", [outbox]);
+      });
     }
-    return getItem(match[1]).then(function (item) {
-      if (!item || item.kind !== form.dataset.offline) {
-        return;
+    if (outcome === "login") {
+      banner(T.needsLogin, "warning", [[loginLink(), T.signIn], outbox]);
+    } else if (outcome === "conflict" || outcome === "refused") {
+      banner((item.message || T.conflict) + " " + T.keptSeeOutbox, "warning", [outbox]);
+    } else {
+      banner(outcome === "network" ? T.saved : (item.message ? item.message + " " : "") + T.error, "info", [outbox]);
+      if (api.more) {
+        api.more.clearErrors(form);
       }
-      fill(form, item.fields);
-      form.dataset.outboxId = item.id;
-      var input = uuidInput(form);
-      if (input) {
-        // A refused code gets a new one; otherwise the corrected form goes under its first code.
-        input.value = item.errors && item.errors.client_uuid ? newUuid() : item.client_uuid;
-      }
-      if (item.errors) {
-        showErrors(form, item.errors);
-        banner(T.invalid, "warning");
-      }
+      scheduleRetry();
+    }
+    afterQueued(form);
+    return null;
+  }
+
+  // ---- drafts: one per form page and account, kept while typing, offered when the form opens again -----------
+
+  var DRAFT_SKIP = ["client_uuid", "form_version"];
+
+  function draftKey(form) {
+    return (T.user || "") + "|" + new URL(form.getAttribute("action") || location.pathname, location.href).pathname;
+  }
+
+  function dropDraft(form) {
+    if (form.kelisimDraft) {
+      form.kelisimDraft.cancel();
+    }
+    return drafts.remove(draftKey(form)).catch(function () { return null; });
+  }
+
+  function saveDraft(form) {
+    return drafts.put({
+      id: draftKey(form), kind: form.dataset.offline || form.dataset.draft, owner: T.user || "", title: titleOf(),
+      page: location.pathname + location.search, fields: fieldsOf(form, DRAFT_SKIP), saved: Date.now(),
+      version: form.dataset.formVersion || ""
     }).catch(function () { return null; });
+  }
+
+  function setupDraft(form, reopened) {
+    var state = { offer: null, timer: null, stopped: !!reopened };
+    var key = draftKey(form);
+    var save = function () {
+      clearTimeout(state.timer);
+      state.timer = null;
+      if (!state.stopped) {
+        saveDraft(form);
+      }
+    };
+    var typed = function () {
+      state.typed = true;
+      if (state.offer) {  // typing over the offer starts afresh
+        state.offer.remove();
+        state.offer = null;
+      }
+      clearTimeout(state.timer);
+      state.timer = setTimeout(save, 300);
+    };
+    form.kelisimDraft = { cancel: function () { clearTimeout(state.timer); state.timer = null; } };
+    if (reopened) {
+      return;  // an outbox item being corrected is kept as that item, not as a draft
+    }
+    form.addEventListener("input", typed);
+    form.addEventListener("change", typed);
+    var leaving = function () {
+      if (state.timer) {
+        save();
+      }
+    };
+    window.addEventListener("pagehide", leaving);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") {
+        leaving();
+      }
+    });
+    var shownAgain = form.querySelector(".error") !== null;  // a plain post shown again holds the typing itself
+    drafts.get(key).then(function (draft) {
+      if (draft && !draft.owner && draft.saved < Date.now() - DAY) {
+        // A public form's draft (a registration: someone's name and phone) is not offered to the next person to
+        // pick up a shared device a day later.
+        drafts.remove(key);
+        draft = null;
+      }
+      if (draft && draft.fields && draft.fields.length && !shownAgain && !state.stopped) {
+        return extra().then(function (m) {
+          if (!state.typed) {
+            state.offer = m.offerDraft(form, draft, state);
+          }
+        });
+      }
+      return null;
+    }).catch(function () { return null; });
+    if (!form.dataset.offline) {
+      // A draft-only form posts as a plain form: its draft goes once the service has taken it (the answer leads
+      // elsewhere); without a connection the post is not tried at all, and the draft waits.
+      form.addEventListener("submit", function (event) {
+        if (form.dataset.checked) {
+          return;
+        }
+        event.preventDefault();
+        fetchToken().then(function (token) {
+          if (!token) {
+            save();
+            banner(T.draftOffline, "warning");
+            return;
+          }
+          try {
+            sessionStorage.setItem(DRAFT_SENT_KEY, key + "\n" + location.pathname);
+          } catch (e) { /* private mode */ }
+          form.dataset.checked = "1";
+          var csrf = form.querySelector("input[name=csrf_token]");
+          if (csrf) {
+            csrf.value = token.csrf_token;
+          }
+          HTMLFormElement.prototype.submit.call(form);
+        });
+      });
+    }
+  }
+
+  function settleDraftSent() {
+    var sent;
+    try {
+      sent = sessionStorage.getItem(DRAFT_SENT_KEY);
+      sessionStorage.removeItem(DRAFT_SENT_KEY);
+    } catch (e) {
+      return;
+    }
+    if (sent) {
+      var parts = sent.split("\n");
+      if (parts[1] !== location.pathname) {  // the service took it and led elsewhere (PRG)
+        drafts.remove(parts[0]).catch(function () { return null; });
+      }
+    }
   }
 
   function enhanceForms() {
@@ -567,12 +703,18 @@
         input.value = newUuid();
       }
       form.addEventListener("submit", submitHandler);
-      reopen(form);
+      var reopening = /#outbox=/.test(location.hash) ? extra().then(function (m) { return m.reopen(form); }) : null;
+      Promise.resolve(reopening).catch(function () { return false; }).then(function (reopened) {
+        setupDraft(form, reopened);
+      });
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-draft]:not([data-offline])"), function (form) {
+      setupDraft(form, false);
     });
     return forms.length > 0;
   }
 
-  // ---- sign-out with unsent forms -----------------------------------------------------------------------
+  // ---- sign-out: it needs a connection; with unsent forms it warns first ------------------------------------
 
   function clearPages() {
     if (!window.caches) {
@@ -587,83 +729,99 @@
   function setupLogout() {
     var form = document.getElementById("logout-form");
     if (!form) {
+      try {
+        if (!T.shell) {
+          localStorage.removeItem(LOGOUT_KEY);  // signed out meanwhile
+        }
+      } catch (e) { /* private mode */ }
       return;
     }
-    var leave = function () {
+    var leave = function (token) {
+      try {
+        localStorage.removeItem(LOGOUT_KEY);
+      } catch (e) { /* private mode */ }
+      var input = form.querySelector("input[name=csrf_token]");
+      if (input && token) {
+        input.value = token.csrf_token;
+      }
       // Pages kept for offline use carry this account's name: they go with the session.
       clearPages().then(function () { HTMLFormElement.prototype.submit.call(form); });
     };
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      allItems().then(function (items) {
-        if (!items.length) {
-          leave();
-        } else {
-          logoutPanel(items.length, leave);
+      fetchToken().then(function (token) {
+        if (!token) {
+          return extra().then(function (m) { m.offlinePanel(); }, function () { banner(T.logoutOffline, "warning"); });
         }
-      }, leave);
-    });
-  }
-
-  function logoutPanel(count, leave) {
-    var old = document.getElementById("logout-panel");
-    if (old) {
-      old.remove();
-    }
-    var panel = el("div", { id: "logout-panel", class: "flash warning logout-panel", role: "alertdialog",
-                            "aria-labelledby": "logout-panel-text" });
-    panel.appendChild(el("p", { id: "logout-panel-text" }, T.unsent + " " + count + ". " + T.logoutWarning));
-    var buttons = el("p", { class: "actions" });
-    var send = el("button", { type: "button", class: "primary" }, T.sendFirst);
-    var keepThem = el("button", { type: "button" }, T.keepAndLeave);
-    var erase = el("button", { type: "button", class: "danger" }, T.eraseAndLeave);
-    var stay = el("button", { type: "button", class: "link" }, T.stay);
-    send.addEventListener("click", function () {
-      send.disabled = true;
-      flush().then(allItems).then(function (items) {
-        if (!items.length) {
-          leave();
-        } else {
-          logoutPanel(items.length, leave);
-        }
+        return allItems().then(function (items) {
+          var mine = items.filter(own);
+          if (!mine.length) {
+            leave(token);
+          } else {
+            extra().then(function (m) { m.logoutPanel(mine.length, function () { leave(token); }); });
+          }
+        }, function () { leave(token); });
       });
     });
-    keepThem.addEventListener("click", leave);
-    erase.addEventListener("click", function () {
-      if (erase.dataset.armed) {
-        clearItems().then(leave);
-      } else {
-        erase.dataset.armed = "1";
-        erase.textContent = T.eraseConfirm;
+    var pending = function () {
+      var who;
+      try {
+        who = localStorage.getItem(LOGOUT_KEY);
+      } catch (e) {
+        return;
+      }
+      if (who && who === T.user) {
+        // The sign-out asked for without a connection: what waits goes first, the rest stays on the device.
+        flush().then(fetchToken).then(function (token) {
+          if (token) {
+            leave(token);
+          }
+        });
+      }
+    };
+    window.addEventListener("online", pending);
+    pending();
+  }
+
+  // ---- the service worker: offline pages, Background Sync, a new release when the user says so -------------
+
+  function watchUpdates(reg) {
+    var offer = function (worker) {
+      extra().then(function (m) { m.offerUpdate(worker); }).catch(function () { return null; });
+    };
+    if (reg.waiting && navigator.serviceWorker.controller) {
+      offer(reg.waiting);
+    }
+    reg.addEventListener("updatefound", function () {
+      var worker = reg.installing;
+      if (worker) {
+        worker.addEventListener("statechange", function () {
+          if (worker.state === "installed" && navigator.serviceWorker.controller) {
+            offer(worker);
+          }
+        });
       }
     });
-    stay.addEventListener("click", function () { panel.remove(); });
-    [send, keepThem, erase, stay].forEach(function (b) { buttons.appendChild(b); });
-    panel.appendChild(buttons);
-    var main = document.getElementById("main") || document.body;
-    main.insertBefore(panel, main.firstChild);
-    send.focus();
   }
 
-  // ---- the offline page lists the pages kept on this phone ----------------------------------------------
-
-  function listKeptPages() {
-    var list = document.getElementById("offline-pages");
-    if (!list || !window.caches) {
+  function registerWorker(hasForms) {
+    if (!("serviceWorker" in navigator)) {
       return;
     }
-    caches.keys().then(function (keys) {
-      return Promise.all(keys.filter(function (k) { return k.indexOf("kelisim-pages-") === 0; }).map(function (k) {
-        return caches.open(k).then(function (cache) { return cache.keys(); });
-      }));
-    }).then(function (groups) {
-      [].concat.apply([], groups).forEach(function (request) {
-        var url = new URL(request.url);
-        var li = el("li");
-        li.appendChild(el("a", { href: url.pathname + url.search }, url.pathname));
-        list.appendChild(li);
+    navigator.serviceWorker.register(T.swUrl, { scope: "/" }).then(watchUpdates).catch(function () { return null; });
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.type === "kelisim-flush") {
+        flush();
+      }
+    });
+    if (hasForms) {
+      // Opened before the worker controlled this page: ask it to keep the page for offline use.
+      navigator.serviceWorker.ready.then(function (reg) {
+        if (!navigator.serviceWorker.controller && reg.active) {
+          reg.active.postMessage({ type: "cache-page", url: location.href.split("#")[0] });
+        }
       });
-    }).catch(function () { return null; });
+    }
   }
 
   // ---- start --------------------------------------------------------------------------------------------
@@ -680,32 +838,11 @@
     } catch (e) { /* private mode */ }
   }
 
-  function registerWorker(hasForms) {
-    if (!("serviceWorker" in navigator)) {
-      return;
-    }
-    navigator.serviceWorker.register(T.swUrl, { scope: "/" }).catch(function () { return null; });
-    navigator.serviceWorker.addEventListener("message", function (event) {
-      if (event.data && event.data.type === "kelisim-flush") {
-        flush();
-      }
-    });
-    if (hasForms) {
-      // Opened before the worker controlled this page: ask it to keep the page for offline use.
-      navigator.serviceWorker.ready.then(function (reg) {
-        if (!navigator.serviceWorker.controller && reg.active) {
-          reg.active.postMessage({ type: "cache-page", url: location.href.split("#")[0] });
-        }
-      });
-    }
-  }
-
   function start() {
     showFlash();
+    settleDraftSent();
     var hasForms = enhanceForms();
     setupLogout();
-    setupOutboxPage();
-    listKeptPages();
     registerWorker(hasForms);
     if (navigator.storage && navigator.storage.persist) {
       navigator.storage.persisted().then(function (done) {
@@ -735,8 +872,25 @@
     flush();
   }
 
-  // The pieces tests and other scripts may use.
-  window.KelisimOutbox = { flush: flush, items: allItems };
+  // The pieces static/js/outbox.js, tests and other scripts use.
+  api.flush = flush;
+  api.render = render;
+  api.items = allItems;
+  api.putItem = putItem;
+  api.deleteItem = deleteItem;
+  api.drafts = drafts;
+  api.visible = visible;
+  api.own = own;
+  api.fmtDate = fmtDate;
+  api.el = el;
+  api.banner = banner;
+  api.newUuid = newUuid;
+  api.fetchToken = fetchToken;
+  api.getItem = getItem;
+  api.fill = fill;
+  api.saveDraft = saveDraft;
+  api.uuidInput = uuidInput;
+  api.LOGOUT_KEY = LOGOUT_KEY;
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);

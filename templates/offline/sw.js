@@ -1,6 +1,9 @@
 /* Kelisim service worker: the app shell precached under a versioned name, visited form pages kept for
    offline use (network first; the kept copy when the network is slow), the offline page as a last resort,
    and Background Sync for the outbox.
+   A new release waits until the page asks for it ("a new version is ready"), so that no page mixes old and new
+   files; it then keeps the form pages of the old one, fetched afresh. The outbox and the drafts live in IndexedDB,
+   which a release never touches.
    Never cached: POSTs, JSON, /csrf-token, other sites, pages not marked "X-Kelisim-Cache: form". */
 "use strict";
 
@@ -15,14 +18,37 @@ self.addEventListener("install", (event) => {
   // The shell is fetched without cookies: no account's name or token is kept in it.
   event.waitUntil(
     caches.open(SHELL_CACHE)
-      .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { credentials: "omit", cache: "reload" }))))
-      .then(() => self.skipWaiting())
+      // Marked, so that the kept outbox and offline pages know they stand for whoever was signed in last.
+      .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, {
+        credentials: "omit", cache: "reload", headers: { "X-Kelisim-Shell": "1" } }))))
+      // The first worker takes over at once; a later release waits for the page's "use it now".
+      .then(() => (self.registration.active ? null : self.skipWaiting()))
   );
 });
 
+// The form pages the old release kept, fetched again for this one (the old copy when the network fails): a
+// phone that goes offline right after a release still opens its forms, in the new version where it could.
+async function carryPages() {
+  const keys = (await caches.keys()).filter((key) => key.startsWith("kelisim-pages-") && key !== PAGES_CACHE);
+  const fresh = keys.length ? await caches.open(PAGES_CACHE) : null;
+  for (const key of keys) {
+    const old = await caches.open(key);
+    for (const request of await old.keys()) {
+      let response = null;
+      try {
+        response = await fetch(request.url, { credentials: "same-origin", cache: "no-store" });
+      } catch (err) {
+        response = null;
+      }
+      await fresh.put(request.url, isFormPage(response) ? response : await old.match(request));
+    }
+  }
+}
+
 self.addEventListener("activate", (event) => {
   event.waitUntil(
-    caches.keys()
+    carryPages().catch(() => null)
+      .then(() => caches.keys())
       .then((keys) => Promise.all(keys
         .filter((key) => key.startsWith("kelisim-") && key !== SHELL_CACHE && key !== PAGES_CACHE)
         .map((key) => caches.delete(key))))
@@ -127,6 +153,8 @@ self.addEventListener("message", (event) => {
     }
   } else if (data.type === "clear-pages") {
     event.waitUntil(caches.delete(PAGES_CACHE));
+  } else if (data.type === "skip-waiting") {
+    self.skipWaiting();
   }
 });
 
